@@ -1,0 +1,48 @@
+// File access for security-sensitive paths: no symlink following at the last
+// component, size limits, ownership checks, atomic replacement.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <string>
+
+#include "base/status.h"
+#include "base/unique_fd.h"
+
+namespace moat {
+
+/// Opens a directory (following symlinks in the path, as callers name bundles
+/// through /var/run and the like) with O_DIRECTORY|O_CLOEXEC.
+Result<UniqueFd> OpenDir(const std::string& path);
+
+/// Opens `name` inside `dirfd` read-only, refusing symlinks and non-regular files.
+Result<UniqueFd> OpenRegularAt(int dirfd, const std::string& name, const std::string& display);
+
+/// Reads the whole of a regular file, refusing more than max_bytes.
+Result<std::string> ReadFd(int fd, const std::string& display, size_t max_bytes);
+
+/// Opens and reads `path` (last component not followed), at most max_bytes.
+Result<std::string> ReadFileNoFollow(const std::string& path, size_t max_bytes,
+                                     struct stat* st_out = nullptr);
+
+/// Refuses a file that a user other than root could change: not owned by root,
+/// or writable by group or others. `display` names it in the error.
+Status CheckRootOwned(const struct stat& st, const std::string& display);
+
+/// Refuses a directory in which someone other than root could replace entries:
+/// owned by non-root, or group/world-writable without the sticky bit.
+Status CheckDirNotHijackable(int dirfd, const std::string& display);
+
+/// Atomically replaces `name` in `dirfd` with `data`: a temp file in the same
+/// directory (O_EXCL, O_NOFOLLOW), same mode and owner as `like` when given,
+/// fsync, rename, fsync of the directory. The temp file is removed on failure.
+Status ReplaceFileAt(int dirfd, const std::string& name, const std::string& data,
+                     const struct stat* like, const std::string& display);
+
+/// Splits "/a/b/c" into "/a/b" and "c". A name without slash has dir ".".
+std::pair<std::string, std::string> SplitPath(const std::string& path);
+
+/// Creates a directory and its parents with `mode` (existing ones are kept).
+Status MakeDirs(const std::string& path, mode_t mode);
+
+}  // namespace moat

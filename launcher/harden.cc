@@ -1,0 +1,111 @@
+#include "launcher/harden.h"
+
+#include "base/json_read.h"
+#include "launcher/deny.h"
+#include "launcher/process_fit.h"
+
+namespace moat::launcher {
+
+using json::Value;
+
+namespace {
+
+Status ApplyReadonlyRoot(Value* config, const Profile& profile, Outcome* out) {
+  if (!profile.readonly_rootfs.value_or(false)) return Status::Ok();
+  Value* root = config->Find("root");
+  if (root == nullptr) return Error{"root: missing"};
+  MOAT_TRY(json::ExpectType(*root, json::Type::kObject, "root"));
+  bool have = false;
+  if (const Value* ro = root->Find("readonly"); ro != nullptr && !ro->is_null()) {
+    auto b = json::ReadBool(*ro, "root.readonly");
+    if (!b.ok()) return b.error();
+    have = *b;
+  }
+  if (have) return Status::Ok();
+  root->Set("readonly", Value::Bool(true));
+  out->changes.push_back("root.readonly: false -> true");
+  return Status::Ok();
+}
+
+// Adds the profile's tmpfs mounts where the config has no mount at that
+// destination. runc gives a tmpfs the mode of the directory it covers in the
+// image, so the owner is set to the container's user to keep it writable.
+Status ApplyTmpfs(Value* config, const Profile& profile, Outcome* out) {
+  if (profile.tmpfs.empty()) return Status::Ok();
+  Value* mounts = config->Find("mounts");
+  if (mounts == nullptr || mounts->is_null()) mounts = &config->Set("mounts", Value::Array());
+  MOAT_TRY(json::ExpectType(*mounts, json::Type::kArray, "mounts"));
+  for (const auto& t : profile.tmpfs) {
+    bool present = false;
+    for (size_t i = 0; i < mounts->items().size(); ++i) {
+      const Value& m = mounts->items()[i];
+      const std::string at = json::Index("mounts", i);
+      MOAT_TRY(json::ExpectType(m, json::Type::kObject, at));
+      const Value* d = m.Find("destination");
+      if (d == nullptr) return Error{at + ".destination: missing"};
+      auto dest = json::ReadString(*d, at + ".destination");
+      if (!dest.ok()) return dest.error();
+      present = present || CleanPath(*dest) == CleanPath(t.path);
+    }
+    if (present) continue;
+    Value m = Value::Object();
+    m.Set("destination", Value::String(t.path));
+    m.Set("type", Value::String("tmpfs"));
+    m.Set("source", Value::String("tmpfs"));
+    Value opts = Value::Array();
+    for (const auto& o : t.options) opts.Append(Value::String(o));
+    opts.Append(Value::String("uid=" + std::to_string(out->uid)));
+    opts.Append(Value::String("gid=" + std::to_string(out->gid)));
+    m.Set("options", std::move(opts));
+    mounts->Append(std::move(m));
+    out->changes.push_back("mounts: added tmpfs " + t.path);
+  }
+  return Status::Ok();
+}
+
+Status ApplyPidsLimit(Value* config, const Profile& profile, Outcome* out) {
+  if (!profile.pids_limit) return Status::Ok();
+  Value& linux = config->Child("linux");
+  MOAT_TRY(json::ExpectType(linux, json::Type::kObject, "linux"));
+  Value& res = linux.Child("resources");
+  MOAT_TRY(json::ExpectType(res, json::Type::kObject, "linux.resources"));
+  Value& pids = res.Child("pids");
+  MOAT_TRY(json::ExpectType(pids, json::Type::kObject, "linux.resources.pids"));
+  std::string before = "unset";
+  if (const Value* l = pids.Find("limit"); l != nullptr && !l->is_null()) {
+    auto n = json::ReadInt(*l, "linux.resources.pids.limit", INT64_MIN, INT64_MAX);
+    if (!n.ok()) return n.error();
+    if (*n > 0 && *n <= *profile.pids_limit) return Status::Ok();
+    before = l->text();
+  }
+  pids.Set("limit", Value::Number(*profile.pids_limit));
+  out->changes.push_back("linux.resources.pids.limit: " + before + " -> " +
+                         std::to_string(*profile.pids_limit));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Outcome> HardenConfig(Value* config, const Profile& profile, const HostView& host) {
+  MOAT_TRY(json::ExpectType(*config, json::Type::kObject, "(top level)"));
+  Outcome out;
+  MOAT_TRY(CheckDenyRules(*config, profile, host, &out.denials));
+  Value* process = config->Find("process");
+  if (process == nullptr || process->is_null()) return Error{"process: missing"};
+  MOAT_TRY(FitProcess(process, "process", profile, FitOptions{}, &out));
+  MOAT_TRY(ApplyReadonlyRoot(config, profile, &out));
+  MOAT_TRY(ApplyTmpfs(config, profile, &out));
+  MOAT_TRY(ApplyPidsLimit(config, profile, &out));
+  return out;
+}
+
+Result<Outcome> HardenExecProcess(Value* process, const Profile& profile, const CapSet* ceiling) {
+  Outcome out;
+  FitOptions opts;
+  opts.refuse_reductions = profile.exec == ExecPolicy::kRefuse;
+  opts.ceiling = ceiling;
+  MOAT_TRY(FitProcess(process, "process", profile, opts, &out));
+  return out;
+}
+
+}  // namespace moat::launcher

@@ -1,0 +1,221 @@
+#include "launcher/profile.h"
+
+#include <algorithm>
+
+#include "base/fs.h"
+#include "base/json_read.h"
+
+namespace moat::launcher {
+
+CapSet Profile::Apply(const CapSet& requested) const {
+  if (!caps_set) return requested;
+  CapSet out;
+  for (int c : requested) {
+    if (drop.count(c) != 0) continue;
+    if (allow && allow->count(c) == 0) continue;
+    out.insert(c);
+  }
+  out.insert(add.begin(), add.end());
+  return out;
+}
+
+namespace {
+
+using json::Value;
+
+Result<CapSet> ReadCaps(const Value& v, const std::string& path, bool allow_all) {
+  auto names = json::ReadStringArray(v, path);
+  if (!names.ok()) return names.error();
+  CapSet out;
+  for (size_t i = 0; i < names->size(); ++i) {
+    const std::string& n = (*names)[i];
+    if (allow_all && (n == "ALL" || n == "all")) {
+      CapSet all = AllCaps();
+      out.insert(all.begin(), all.end());
+      continue;
+    }
+    auto c = CapFromName(n);
+    if (!c.ok()) return c.error().Wrap(json::Index(path, i));
+    out.insert(*c);
+  }
+  return out;
+}
+
+Status ReadUser(const Value& v, Profile* p) {
+  MOAT_TRY(json::CheckObject(v, "user", {"root", "uid", "gid"}));
+  if (const Value* r = v.Find("root")) {
+    auto s = json::ReadString(*r, "user.root");
+    if (!s.ok()) return s.error();
+    if (*s == "refuse") {
+      p->root = RootPolicy::kRefuse;
+    } else if (*s == "remap") {
+      p->root = RootPolicy::kRemap;
+    } else if (*s == "allow") {
+      p->root = RootPolicy::kAllow;
+    } else {
+      return Error{"user.root: \"" + *s + "\" is not one of refuse, remap, allow"};
+    }
+  }
+  for (const char* key : {"uid", "gid"}) {
+    const Value* id = v.Find(key);
+    if (id == nullptr) continue;
+    auto n = json::ReadInt(*id, std::string("user.") + key, 1, 4294967294LL);
+    if (!n.ok()) return n.error();
+    (key[0] == 'u' ? p->remap_uid : p->remap_gid) = static_cast<uint32_t>(*n);
+  }
+  return Status::Ok();
+}
+
+Status ReadCapabilities(const Value& v, Profile* p) {
+  MOAT_TRY(json::CheckObject(v, "capabilities", {"drop", "add", "allow"}));
+  p->caps_set = true;
+  if (const Value* d = v.Find("drop")) {
+    auto s = ReadCaps(*d, "capabilities.drop", true);
+    if (!s.ok()) return s.error();
+    p->drop = *s;
+  }
+  if (const Value* a = v.Find("add")) {
+    auto s = ReadCaps(*a, "capabilities.add", false);
+    if (!s.ok()) return s.error();
+    p->add = *s;
+  }
+  if (const Value* a = v.Find("allow")) {
+    auto s = ReadCaps(*a, "capabilities.allow", true);
+    if (!s.ok()) return s.error();
+    p->allow = *s;
+  }
+  for (int c : p->add) {
+    if (p->allow && p->allow->count(c) == 0) {
+      return Error{"capabilities.add: " + CapName(c) + " is not in capabilities.allow"};
+    }
+  }
+  return Status::Ok();
+}
+
+Status ReadTmpfs(const Value& v, Profile* p) {
+  MOAT_TRY(json::ExpectType(v, json::Type::kArray, "tmpfs"));
+  for (size_t i = 0; i < v.items().size(); ++i) {
+    const std::string path = json::Index("tmpfs", i);
+    const Value& item = v.items()[i];
+    MOAT_TRY(json::CheckObject(item, path, {"path", "options"}));
+    TmpfsMount m;
+    const Value* dest = item.Find("path");
+    if (dest == nullptr) return Error{path + ".path: missing"};
+    auto d = json::ReadString(*dest, path + ".path");
+    if (!d.ok()) return d.error();
+    if (d->empty() || (*d)[0] != '/' || d->find("..") != std::string::npos) {
+      return Error{path + ".path: \"" + *d + "\" must be an absolute path without \"..\""};
+    }
+    m.path = *d;
+    if (const Value* o = item.Find("options")) {
+      auto opts = json::ReadStringArray(*o, path + ".options");
+      if (!opts.ok()) return opts.error();
+      for (const auto& opt : *opts) {
+        if (opt.rfind("uid=", 0) == 0 || opt.rfind("gid=", 0) == 0) {
+          return Error{path + ".options: \"" + opt +
+                       "\": the owner is set by moat to the container's user"};
+        }
+      }
+      m.options = *opts;
+    } else {
+      m.options = {"nosuid", "nodev", "noexec", "mode=1777", "size=65536k"};
+    }
+    p->tmpfs.push_back(std::move(m));
+  }
+  return Status::Ok();
+}
+
+Status ReadDeny(const Value& v, Profile* p) {
+  MOAT_TRY(json::CheckObject(v, "deny",
+                             {"privileged", "host_namespaces", "cgroup_namespace",
+                              "engine_sockets", "host_paths"}));
+  struct {
+    const char* key;
+    bool* field;
+  } rules[] = {{"privileged", &p->deny.privileged},
+               {"host_namespaces", &p->deny.host_namespaces},
+               {"cgroup_namespace", &p->deny.cgroup_namespace},
+               {"engine_sockets", &p->deny.engine_sockets},
+               {"host_paths", &p->deny.host_paths}};
+  for (auto& r : rules) {
+    if (const Value* b = v.Find(r.key)) {
+      auto val = json::ReadBool(*b, std::string("deny.") + r.key);
+      if (!val.ok()) return val.error();
+      *r.field = *val;
+    }
+  }
+  return Status::Ok();
+}
+
+Status ReadProfile(const Value& root, Profile* p) {
+  MOAT_TRY(json::CheckObject(root, "",
+                             {"description", "user", "capabilities", "no_new_privileges",
+                              "readonly_rootfs", "tmpfs", "pids_limit", "deny", "exec"}));
+  if (const Value* d = root.Find("description")) {
+    auto s = json::ReadString(*d, "description");
+    if (!s.ok()) return s.error();
+    p->description = *s;
+  }
+  if (const Value* u = root.Find("user")) MOAT_TRY(ReadUser(*u, p));
+  if (const Value* c = root.Find("capabilities")) MOAT_TRY(ReadCapabilities(*c, p));
+  if (const Value* n = root.Find("no_new_privileges")) {
+    auto b = json::ReadBool(*n, "no_new_privileges");
+    if (!b.ok()) return b.error();
+    p->no_new_privileges = *b;
+  }
+  if (const Value* r = root.Find("readonly_rootfs")) {
+    auto b = json::ReadBool(*r, "readonly_rootfs");
+    if (!b.ok()) return b.error();
+    p->readonly_rootfs = *b;
+  }
+  if (const Value* t = root.Find("tmpfs")) MOAT_TRY(ReadTmpfs(*t, p));
+  if (const Value* l = root.Find("pids_limit")) {
+    auto n = json::ReadInt(*l, "pids_limit", 1, int64_t{1} << 32);
+    if (!n.ok()) return n.error();
+    p->pids_limit = *n;
+  }
+  if (const Value* d = root.Find("deny")) MOAT_TRY(ReadDeny(*d, p));
+  if (const Value* e = root.Find("exec")) {
+    auto s = json::ReadString(*e, "exec");
+    if (!s.ok()) return s.error();
+    if (*s == "reduce") {
+      p->exec = ExecPolicy::kReduce;
+    } else if (*s == "refuse") {
+      p->exec = ExecPolicy::kRefuse;
+    } else {
+      return Error{"exec: \"" + *s + "\" is not one of reduce, refuse"};
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Profile> ParseProfile(const std::string& text, const std::string& name,
+                             const std::string& file) {
+  auto doc = json::Parse(text);
+  if (!doc.ok()) return doc.error().Wrap(file);
+  Profile p;
+  p.name = name;
+  Status st = ReadProfile(*doc, &p);
+  if (!st.ok()) return st.error().Wrap(file);
+  return p;
+}
+
+Result<Profile> LoadProfile(const std::string& profiles_dir, const std::string& name) {
+  bool valid = !name.empty() && name.size() <= 128 &&
+               std::all_of(name.begin(), name.end(), [](char c) {
+                 return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+                        c == '.';
+               }) &&
+               name[0] != '.';
+  if (!valid) return Error{"profile name \"" + name + "\" is not a plain file name"};
+  const std::string file = profiles_dir + "/" + name + ".json";
+  struct stat st {};
+  auto text = ReadFileNoFollow(file, 1u << 20, &st);
+  if (!text.ok()) return text.error();
+  MOAT_TRY(CheckRootOwned(st, file));
+  return ParseProfile(*text, name, file);
+}
+
+}  // namespace moat::launcher

@@ -1,0 +1,65 @@
+// Hardening profiles: what an operator says every container must look like.
+// Format: man/moat-profile.5.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "base/status.h"
+#include "launcher/caps.h"
+
+namespace moat::launcher {
+
+/// What happens to a container whose process would run as uid 0.
+enum class RootPolicy { kRefuse, kRemap, kAllow };
+
+/// What happens to an exec'd process that asks for more than the profile gives.
+enum class ExecPolicy { kRefuse, kReduce };
+
+struct TmpfsMount {
+  std::string path;
+  std::vector<std::string> options;
+};
+
+struct DenyRules {
+  bool privileged = true;       // full capability set, or access to every host device
+  bool host_namespaces = true;  // pid/net/ipc/uts/mount missing or joined to the host's
+  bool cgroup_namespace = false;  // also require a private cgroup namespace
+  bool engine_sockets = true;   // bind mounts that expose docker/containerd/crio/podman sockets
+  bool host_paths = true;       // writable bind mounts of host /, /proc, /sys, /dev, /etc
+};
+
+struct Profile {
+  std::string name;
+  std::string description;
+  RootPolicy root = RootPolicy::kAllow;
+  uint32_t remap_uid = 65534;
+  uint32_t remap_gid = 65534;
+  /// Capabilities: a set S becomes ((S - drop) ∩ allow) ∪ add, in all five sets.
+  bool caps_set = false;
+  CapSet drop;
+  CapSet add;
+  std::optional<CapSet> allow;
+  std::optional<bool> no_new_privileges;
+  std::optional<bool> readonly_rootfs;
+  std::vector<TmpfsMount> tmpfs;
+  std::optional<int64_t> pids_limit;
+  DenyRules deny;
+  ExecPolicy exec = ExecPolicy::kReduce;
+
+  /// The capability set a process may hold under this profile, starting
+  /// from `requested`.
+  CapSet Apply(const CapSet& requested) const;
+};
+
+/// Parses a profile; `file` names it in errors ("restricted.json: capabilities.drop[1]: ...").
+Result<Profile> ParseProfile(const std::string& text, const std::string& name,
+                             const std::string& file);
+
+/// Loads profiles_dir/NAME.json, which must be root-owned and not group/world-writable.
+Result<Profile> LoadProfile(const std::string& profiles_dir, const std::string& name);
+
+}  // namespace moat::launcher
