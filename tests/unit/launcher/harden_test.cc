@@ -244,3 +244,46 @@ TEST_CASE("harden: a docker exec process is fitted to the profile") {
     CHECK(Mentions(out->denials, "process.capabilities.bounding: asks for CAP_CHOWN"));
   }
 }
+
+TEST_CASE("harden: Docker 20.10's config.json for `docker run busybox`") {
+  FakeHost host;
+  SECTION("restricted") {
+    Value config = Config("config/docker-20.10-run.json");
+    Value before = config;
+    auto out = HardenConfig(&config, Load("restricted"), host);
+    REQUIRE(out.ok());
+    CHECK(out->denials.empty());
+    CHECK(Serialize(Get(config, {"process", "user"})) ==
+          R"({"uid":65534,"gid":65534,"additionalGids":[]})");
+    CHECK(Serialize(Get(config, {"process", "capabilities", "bounding"})) == "[]");
+    CHECK(Get(config, {"root", "readonly"}).bool_value());
+    CHECK(Mentions(out->changes, "additional gid 0 removed"));
+    // Docker's own mounts and settings are untouched.
+    CHECK(Serialize(Get(config, {"linux", "maskedPaths"})) ==
+          Serialize(Get(before, {"linux", "maskedPaths"})));
+    CHECK(Serialize(Get(config, {"linux", "seccomp"})) ==
+          Serialize(Get(before, {"linux", "seccomp"})));
+    CHECK(Serialize(Get(config, {"hooks"})) == Serialize(Get(before, {"hooks"})));
+    CHECK(config.Find("mounts")->items().size() == before.Find("mounts")->items().size() + 1);
+  }
+  SECTION("baseline drops only NET_RAW and keeps the user") {
+    Value config = Config("config/docker-20.10-run.json");
+    auto out = HardenConfig(&config, Load("baseline"), host);
+    REQUIRE(out.ok());
+    CHECK(out->denials.empty());
+    CHECK(out->bounding.size() == 13);
+    CHECK(out->bounding.count(CAP_NET_RAW) == 0);
+    CHECK(Get(config, {"process", "user", "uid"}).text() == "0");
+    CHECK(Mentions(out->changes, "process.capabilities.bounding: dropped CAP_NET_RAW"));
+    CHECK(out->changes.size() == 4);  // Docker sends three cap sets; + noNewPrivileges
+  }
+  SECTION("the exec process Docker sends is reduced to the container's ceiling") {
+    Value proc = Config("config/docker-20.10-exec-process.json");
+    moat::launcher::CapSet ceiling;
+    auto out = HardenExecProcess(&proc, Load("restricted"), &ceiling);
+    REQUIRE(out.ok());
+    CHECK(out->denials.empty());
+    CHECK(Serialize(*proc.Find("user")) == R"({"uid":65534,"gid":65534,"additionalGids":[]})");
+    CHECK(Serialize(*proc.Find("capabilities")->Find("permitted")) == "[]");
+  }
+}

@@ -1,0 +1,44 @@
+#include "shim/audit.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "base/fs.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/unique_fd.h"
+
+namespace moat::shim {
+
+std::string FormatAudit(const AuditRecord& r) {
+  using json::Value;
+  Value v = Value::Object();
+  v.Set("time", Value::String(NowRfc3339()));
+  v.Set("verb", Value::String(r.verb));
+  v.Set("id", Value::String(r.id));
+  if (!r.bundle.empty()) v.Set("bundle", Value::String(r.bundle));
+  v.Set("mode", Value::String(r.mode));
+  v.Set("profile", Value::String(r.profile));
+  v.Set("decision", Value::String(r.decision));
+  Value changes = Value::Array();
+  for (const auto& c : r.changes) changes.Append(Value::String(c));
+  v.Set("changes", std::move(changes));
+  Value reasons = Value::Array();
+  for (const auto& c : r.reasons) reasons.Append(Value::String(c));
+  v.Set("reasons", std::move(reasons));
+  return json::Serialize(v) + "\n";
+}
+
+Status WriteAudit(const std::string& path, const AuditRecord& r) {
+  const std::string line = FormatAudit(r);
+  MOAT_TRY(MakeDirs(SplitPath(path).first, 0700));
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd.valid()) return ErrnoError(path + ": cannot open audit log");
+  if (::flock(fd.get(), LOCK_EX) != 0) return ErrnoError(path + ": cannot lock audit log");
+  ssize_t n = ::write(fd.get(), line.data(), line.size());
+  if (n != static_cast<ssize_t>(line.size())) return ErrnoError(path + ": audit write failed");
+  return Status::Ok();
+}
+
+}  // namespace moat::shim

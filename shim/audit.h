@@ -1,0 +1,29 @@
+// The audit log: one JSON object per line, one line per decision.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace moat::shim {
+
+struct AuditRecord {
+  std::string verb;      // create, run, restore, exec, update
+  std::string id;        // container id
+  std::string bundle;    // bundle directory (create/run/restore)
+  std::string mode;      // enforce | audit
+  std::string profile;   // profile name
+  std::string decision;  // allow | deny | audit
+  std::vector<std::string> changes;
+  std::vector<std::string> reasons;
+};
+
+/// The record as one JSON line (with trailing newline).
+std::string FormatAudit(const AuditRecord& r);
+
+/// Appends the record to `path` with a single write under an exclusive lock,
+/// creating the file (0600) and its directory (0700) when missing.
+Status WriteAudit(const std::string& path, const AuditRecord& r);
+
+}  // namespace moat::shim

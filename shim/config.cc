@@ -1,0 +1,73 @@
+#include "shim/config.h"
+
+#include <cstdlib>
+
+#include "base/fs.h"
+#include "base/json.h"
+#include "base/json_read.h"
+
+namespace moat::shim {
+
+namespace {
+
+Status ReadAbsolutePath(const json::Value& doc, const char* key, std::string* out) {
+  const json::Value* v = doc.Find(key);
+  if (v == nullptr) return Status::Ok();
+  auto s = json::ReadString(*v, key);
+  if (!s.ok()) return s.error();
+  if (s->empty() || (*s)[0] != '/') return Error{std::string(key) + ": \"" + *s + "\" is not an absolute path"};
+  *out = *s;
+  return Status::Ok();
+}
+
+Status ReadConfig(const json::Value& doc, Config* c) {
+  MOAT_TRY(json::CheckObject(doc, "",
+                             {"runtime", "mode", "profiles_dir", "default_profile", "audit_log",
+                              "state_dir"}));
+  if (doc.Find("runtime") == nullptr) return Error{"runtime: missing (the absolute path of runc or crun)"};
+  MOAT_TRY(ReadAbsolutePath(doc, "runtime", &c->runtime));
+  MOAT_TRY(ReadAbsolutePath(doc, "profiles_dir", &c->profiles_dir));
+  MOAT_TRY(ReadAbsolutePath(doc, "audit_log", &c->audit_log));
+  MOAT_TRY(ReadAbsolutePath(doc, "state_dir", &c->state_dir));
+  if (const json::Value* m = doc.Find("mode")) {
+    auto s = json::ReadString(*m, "mode");
+    if (!s.ok()) return s.error();
+    if (*s == "enforce") {
+      c->mode = Mode::kEnforce;
+    } else if (*s == "audit") {
+      c->mode = Mode::kAudit;
+    } else {
+      return Error{"mode: \"" + *s + "\" is not one of enforce, audit"};
+    }
+  }
+  if (const json::Value* p = doc.Find("default_profile")) {
+    auto s = json::ReadString(*p, "default_profile");
+    if (!s.ok()) return s.error();
+    c->default_profile = *s;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Config> ParseConfig(const std::string& text, const std::string& file) {
+  auto doc = json::Parse(text);
+  if (!doc.ok()) return doc.error().Wrap(file);
+  Config c;
+  c.file = file;
+  Status st = ReadConfig(*doc, &c);
+  if (!st.ok()) return st.error().Wrap(file);
+  return c;
+}
+
+Result<Config> LoadConfig() {
+  const char* env = std::getenv("MOAT_CONFIG");
+  const std::string file = env != nullptr && env[0] != '\0' ? env : kDefaultConfigPath;
+  struct stat st {};
+  auto text = ReadFileNoFollow(file, 1u << 20, &st);
+  if (!text.ok()) return text.error();
+  MOAT_TRY(CheckRootOwned(st, file));
+  return ParseConfig(*text, file);
+}
+
+}  // namespace moat::shim

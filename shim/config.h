@@ -1,0 +1,32 @@
+// moat.conf: the host's configuration of moat-runtime (man/moat.conf.5).
+#pragma once
+
+#include <string>
+
+#include "base/status.h"
+
+namespace moat::shim {
+
+enum class Mode { kEnforce, kAudit };
+
+struct Config {
+  std::string file;  // where it was read from
+  std::string runtime;
+  Mode mode = Mode::kEnforce;
+  std::string profiles_dir = "/etc/moat/profiles";
+  std::string default_profile = "restricted";
+  std::string audit_log = "/var/log/moat/audit.log";
+  std::string state_dir = "/run/moat";
+};
+
+/// The default location, /etc/moat/moat.conf.
+inline constexpr const char* kDefaultConfigPath = "/etc/moat/moat.conf";
+
+/// Parses moat.conf text; errors are "<file>: <key>: <problem>".
+Result<Config> ParseConfig(const std::string& text, const std::string& file);
+
+/// Loads the file named by $MOAT_CONFIG, else /etc/moat/moat.conf. The file
+/// must be root-owned and not group- or world-writable.
+Result<Config> LoadConfig();
+
+}  // namespace moat::shim

@@ -1,0 +1,146 @@
+#include "shim/runtime.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "base/fs.h"
+#include "shim/state.h"
+
+extern char** environ;
+
+namespace moat::shim {
+
+std::string JoinReasons(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : "; ") + s;
+  return out;
+}
+
+Result<Governing> GoverningProfile(const Context& ctx, const std::string& id) {
+  Governing g;
+  auto st = LoadContainerState(ctx.config.state_dir, id);
+  if (!st.ok()) return st.error();
+  std::string name = ctx.config.default_profile;
+  if (st->has_value()) {
+    name = (*st)->profile;
+    g.has_ceiling = true;
+    g.ceiling = (*st)->bounding;
+  }
+  auto p = launcher::LoadProfile(ctx.config.profiles_dir, name);
+  if (!p.ok()) return p.error();
+  g.profile = std::move(p.value());
+  return g;
+}
+
+Status Decide(const Context& ctx, AuditRecord rec, const std::vector<std::string>& denials,
+              const std::vector<std::string>& changes, Status (*apply)(void*), void* apply_arg) {
+  rec.changes = changes;
+  rec.reasons = denials;
+  if (ctx.config.mode == Mode::kAudit) {
+    rec.mode = "audit";
+    rec.decision = denials.empty() ? "allow" : "audit";
+    if (!denials.empty()) {
+      ctx.log.Warning(rec.verb + " " + rec.id + ": audit mode, enforce would refuse: " +
+                      JoinReasons(denials));
+    }
+    Status st = WriteAudit(ctx.config.audit_log, rec);
+    if (!st.ok()) ctx.log.Warning(st.error().Describe());
+    return Status::Ok();
+  }
+  rec.mode = "enforce";
+  if (!denials.empty()) {
+    rec.decision = "deny";
+    Status st = WriteAudit(ctx.config.audit_log, rec);
+    if (!st.ok()) ctx.log.Warning(st.error().Describe());
+    return Error{rec.verb + " " + rec.id + " refused by profile \"" + rec.profile +
+                 "\": " + JoinReasons(denials)};
+  }
+  if (apply != nullptr) MOAT_TRY(apply(apply_arg));
+  rec.decision = "allow";
+  return WriteAudit(ctx.config.audit_log, rec);
+}
+
+namespace {
+
+// The runtime gets moat's environment less moat's own variables.
+std::vector<char*> RuntimeEnv() {
+  std::vector<char*> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    if (std::strncmp(*e, "MOAT_", 5) == 0) continue;
+    env.push_back(*e);
+  }
+  env.push_back(nullptr);
+  return env;
+}
+
+int ExecRuntime(const Config& config, char** argv, Logger& log) {
+  struct stat st {};
+  if (::stat(config.runtime.c_str(), &st) != 0) {
+    log.Error(config.file + ": runtime: " + config.runtime + ": " + std::strerror(errno));
+    return 1;
+  }
+  Status owned = CheckRootOwned(st, config.runtime);
+  if (!owned.ok()) {
+    log.Error(config.file + ": runtime: " + owned.error().Describe());
+    return 1;
+  }
+  std::vector<char*> env = RuntimeEnv();
+  ::execve(config.runtime.c_str(), argv, env.data());
+  log.Error(config.file + ": runtime: cannot execute " + config.runtime + ": " +
+            std::strerror(errno));
+  return 1;
+}
+
+Status Check(const Context& ctx) {
+  if (ctx.inv.Bool("help")) return Status::Ok();
+  switch (ctx.inv.verb) {
+    case Verb::kCreate:
+    case Verb::kRun:
+    case Verb::kRestore:
+      return CheckBundle(ctx);
+    case Verb::kExec:
+      return CheckExec(ctx);
+    case Verb::kUpdate:
+      return CheckUpdate(ctx);
+    case Verb::kDelete: {
+      const std::string id = ctx.inv.ContainerId();
+      RemoveContainerState(ctx.config.state_dir, id);
+      return Status::Ok();
+    }
+    default:
+      return Status::Ok();
+  }
+}
+
+}  // namespace
+
+int RunShim(int argc, char** argv) {
+  Logger log;
+  std::vector<std::string> args(argv, argv + argc);
+  auto inv = ParseArgv(args);
+  if (!inv.ok()) {
+    log.Error(inv.error().Describe());
+    return 1;
+  }
+  log.Open(inv->global.log, inv->global.log_format == "json", inv->global.debug);
+  if (inv->global.version) std::printf("moat-runtime version %s\n", MOAT_VERSION);
+  auto config = LoadConfig();
+  if (!config.ok()) {
+    if (inv->global.version) return 0;
+    log.Error(config.error().Describe());
+    return 1;
+  }
+  if (inv->global.version) std::fflush(stdout);
+  Context ctx{*config, *inv, log};
+  Status st = Check(ctx);
+  if (!st.ok()) {
+    log.Error(st.error().Describe());
+    return 1;
+  }
+  return ExecRuntime(*config, argv, log);
+}
+
+}  // namespace moat::shim

@@ -1,0 +1,53 @@
+// moat-runtime's flow: parse runc's argv, check what brings configuration in,
+// then execve the real runtime with argv untouched.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/log.h"
+#include "base/status.h"
+#include "launcher/profile.h"
+#include "shim/argv.h"
+#include "shim/audit.h"
+#include "shim/config.h"
+
+namespace moat::shim {
+
+/// Everything one invocation's checks need.
+struct Context {
+  const Config& config;
+  const Invocation& inv;
+  Logger& log;
+};
+
+/// Runs moat-runtime. Returns only when the runtime is not exec'd (refusal
+/// or error); the return value is the exit code.
+int RunShim(int argc, char** argv);
+
+/// create, run, restore: harden the bundle's config.json.
+Status CheckBundle(const Context& ctx);
+/// exec: fit --process FILE, and check --cap and --user, against the profile.
+Status CheckExec(const Context& ctx);
+/// update: refuse raising the profile's pids limit.
+Status CheckUpdate(const Context& ctx);
+
+/// The profile that governs an existing container (the one it was created
+/// under, else the default), and the capability ceiling recorded for it.
+struct Governing {
+  launcher::Profile profile;
+  bool has_ceiling = false;
+  launcher::CapSet ceiling;
+};
+Result<Governing> GoverningProfile(const Context& ctx, const std::string& id);
+
+/// Turns a decision into an audit record and a Status: in audit mode always
+/// Ok; in enforce mode an Error when there are denials or `apply` fails.
+/// `apply` makes the changes (enforce mode, no denials only).
+Status Decide(const Context& ctx, AuditRecord rec, const std::vector<std::string>& denials,
+              const std::vector<std::string>& changes, Status (*apply)(void*), void* apply_arg);
+
+/// Joins with "; ".
+std::string JoinReasons(const std::vector<std::string>& v);
+
+}  // namespace moat::shim

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# moat-runtime as a runtime of a real, private dockerd: hardened containers,
+# refusals that reach the docker CLI, and docker exec fitted to the profile.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+need_root
+need_cmd dockerd containerd jq
+need_moat_runtime
+
+W="$(tmp_dir work)"
+moat_env "$W/conf" enforce restricted
+start_dockerd moat "$MOAT_RUNTIME"
+docker_import_busybox moat-test/busybox:1
+IMG=moat-test/busybox:1
+run() { docker run --rm --runtime moat --network none "$@"; }
+
+probe='id -u; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status; cat /sys/fs/cgroup/pids/pids.max;
+  if touch /rootfs-write 2>/dev/null; then echo root-rw; else echo root-ro; fi;
+  if touch /tmp/x 2>/dev/null; then echo tmp-rw; else echo tmp-ro; fi'
+
+echo "== docker run --runtime moat: hardened"
+out="$(run "$IMG" sh -c "$probe" 2>&1)" || fail "docker run failed: $out"
+echo "$out"
+assert_match "$out" '^65534' "uid"
+assert_match "$out" $'CapEff:\t0000000000000000' "CapEff"
+assert_match "$out" $'NoNewPrivs:\t1' "NoNewPrivs"
+assert_match "$out" $'\n1024\n' "pids.max"
+assert_match "$out" 'root-ro' "read-only rootfs"
+assert_match "$out" 'tmp-rw' "writable /tmp"
+grep -q '"decision":"allow"' "$W/conf/audit.log" || fail "no allow record in the audit log"
+
+echo "== refusals reach the docker CLI"
+refused() {
+  local want="$1" out
+  shift
+  if out="$(run "$@" "$IMG" true 2>&1)"; then fail "docker run $* succeeded"; fi
+  echo "$out"
+  [[ "$out" == *"$want"* ]] || fail "docker run $*: output lacks '$want'"
+}
+refused 'refused by profile "restricted"' --privileged
+refused "exposes a container engine's API socket" -v "$DOCKERD_DIR/docker.sock:/var/run/docker.sock"
+refused "no pid namespace" --pid host
+refused "writable bind mount of the host's /etc" -v /etc:/host-etc
+[[ -z "$(docker ps -aq --filter status=running)" ]] || fail "a refused container is running"
+
+echo "== docker exec is fitted to the profile, not refused"
+cid="$(docker run -d --runtime moat --network none "$IMG" sleep 300)"
+on_exit "docker rm -f $cid >/dev/null 2>&1 || true"
+out="$(docker exec "$cid" sh -c 'id -u; grep -E "^(CapEff|CapBnd)" /proc/self/status' 2>&1)" ||
+  fail "docker exec failed: $out"
+echo "$out"
+assert_match "$out" '^65534' "exec uid"
+assert_match "$out" $'CapEff:\t0000000000000000' "exec CapEff"
+out="$(docker exec -u 0 "$cid" id -u 2>&1)" || fail "docker exec -u 0 failed: $out"
+assert_eq "$out" 65534 "docker exec -u 0 is remapped"
+out="$(docker exec --privileged "$cid" grep -E '^CapEff' /proc/self/status 2>&1)" ||
+  fail "docker exec --privileged failed: $out"
+assert_match "$out" $'CapEff:\t0000000000000000' "docker exec --privileged gets no capability"
+grep -q '"verb":"exec"' "$W/conf/audit.log" || fail "no exec record in the audit log"
+
+echo "== docker update cannot raise the pids limit"
+if out="$(docker update --pids-limit 100000 "$cid" 2>&1)"; then fail "docker update raised pids: $out"; fi
+echo "$out"
+[[ "$out" == *'exceeds profile "restricted"'* ]] || fail "docker update: reason missing"
+docker update --pids-limit 100 "$cid" >/dev/null || fail "docker update within the limit failed"
+assert_eq "$(docker exec "$cid" cat /sys/fs/cgroup/pids/pids.max)" 100 "pids.max after docker update"
+echo "PASS"

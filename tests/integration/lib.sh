@@ -1,0 +1,473 @@
+# shellcheck shell=bash
+# Helpers for moat's bash integration tests. Source it first thing:
+#
+#   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+#   need_root
+#   need_cmd runc jq
+#
+# Exit codes: 0 pass, 1 fail, 77 skip (ctest's SKIP_RETURN_CODE). Skip only where
+# the machine lacks a part (not root, no runc, no dockerd); a missing moat build
+# is a failure (need_moat_runtime).
+#
+# Everything a test makes lives under one per-test directory, $MOAT_TEST_TMP
+# (root-owned, 0755, inside a root-owned 0755 base so that moat's "no group- or
+# world-writable path" checks hold). It is created on first use and removed on
+# exit after containers are deleted, private dockerds stopped and leftover
+# mounts under it unmounted. Register more cleanup with `on_exit CMD...`.
+#
+# Environment (ctest sets the first two):
+#   MOAT_SOURCE_DIR   source tree (default: two levels above this file)
+#   MOAT_BUILD_DIR    build tree (default: $MOAT_SOURCE_DIR/build)
+#   MOAT_RUNTIME      moat-runtime binary (default: $MOAT_BUILD_DIR/shim/moat-runtime)
+#   RUNC              runc binary (default: /usr/sbin/runc)
+#   MOAT_TEST_TMPDIR  base for per-test dirs (default: /var/lib/moat-test)
+#   MOAT_DOCKER_STORAGE_DRIVER  storage driver of private dockerds (default: overlay2)
+#   MOAT_DOCKERD_TIMEOUT        seconds to wait for a private dockerd (default: 60)
+#
+# `docker` is a function here that runs Debian's client (/usr/bin/docker, same
+# version as dockerd) when it exists, not whatever newer client PATH finds first.
+
+set -euo pipefail
+umask 022
+
+MOAT_SOURCE_DIR="${MOAT_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+MOAT_BUILD_DIR="${MOAT_BUILD_DIR:-$MOAT_SOURCE_DIR/build}"
+MOAT_RUNTIME="${MOAT_RUNTIME:-$MOAT_BUILD_DIR/shim/moat-runtime}"
+RUNC="${RUNC:-/usr/sbin/runc}"
+export MOAT_SOURCE_DIR MOAT_BUILD_DIR MOAT_RUNTIME RUNC
+
+if [[ -x /usr/bin/docker ]]; then
+  DOCKER_CLI=/usr/bin/docker
+else
+  DOCKER_CLI="$(command -v docker || echo docker)"
+fi
+docker() { command "$DOCKER_CLI" "$@"; }
+
+# --- results -----------------------------------------------------------------
+
+# skip REASON...: the machine lacks a part; ctest reports "skipped".
+skip() {
+  echo "SKIP: $*"
+  exit 77
+}
+
+# fail MSG...: the test failed.
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+need_root() {
+  [[ "$(id -u)" == 0 ]] || skip "needs root"
+}
+
+# need_cmd CMD...: skip unless every CMD is on PATH (or an executable path).
+need_cmd() {
+  local c
+  for c in "$@"; do
+    command -v "$c" >/dev/null 2>&1 || skip "needs $c"
+  done
+}
+
+# need_moat_runtime: the build must have produced moat-runtime (a failure, not a skip).
+need_moat_runtime() {
+  [[ -x "$MOAT_RUNTIME" ]] || fail "moat-runtime not built: $MOAT_RUNTIME (set MOAT_BUILD_DIR)"
+}
+
+# assert_eq ACTUAL EXPECTED [WHAT]
+assert_eq() {
+  [[ "$1" == "$2" ]] || fail "${3:-value}: got '$1', want '$2'"
+}
+
+# assert_match TEXT REGEX [WHAT]   (bash ERE)
+assert_match() {
+  [[ "$1" =~ $2 ]] || fail "${3:-text} does not match /$2/: '$1'"
+}
+
+# --- cleanup -----------------------------------------------------------------
+
+_MOAT_CLEANUPS=()
+
+# on_exit CMD...: run CMD (eval'd) when the test exits, last registered first.
+on_exit() {
+  _MOAT_CLEANUPS+=("$*")
+}
+
+_moat_run_cleanups() {
+  local rc=$? i
+  set +e
+  for ((i = ${#_MOAT_CLEANUPS[@]} - 1; i >= 0; i--)); do
+    eval "${_MOAT_CLEANUPS[i]}"
+  done
+  _MOAT_CLEANUPS=()
+  exit "$rc"
+}
+trap _moat_run_cleanups EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- per-test directory --------------------------------------------------------
+
+# The name is fixed now (so cleanup knows it even if a subshell creates it) and
+# kept short: unix socket paths under it must stay below 108 bytes.
+MOAT_TEST_TMPDIR="${MOAT_TEST_TMPDIR:-/var/lib/moat-test}"
+_moat_test_name="$(basename "$0" .sh)"
+_moat_test_name="${_moat_test_name%_test}"
+MOAT_TEST_TMP="$MOAT_TEST_TMPDIR/${_moat_test_name:0:16}.$$.$((RANDOM % 1000))"
+# Private runc state root for containers the test creates (pass --root "$RUNC_ROOT").
+RUNC_ROOT="$MOAT_TEST_TMP/runc"
+unset _moat_test_name
+
+# test_tmp: create $MOAT_TEST_TMP (and $RUNC_ROOT) if needed. Safe in a subshell.
+test_tmp() {
+  if [[ ! -d "$MOAT_TEST_TMP" ]]; then
+    # Another test's exit may rmdir the shared base between the two steps: retry once.
+    install -d -o root -g root -m 0755 "$MOAT_TEST_TMPDIR"
+    mkdir -m 0755 "$MOAT_TEST_TMP" 2>/dev/null || {
+      install -d -o root -g root -m 0755 "$MOAT_TEST_TMPDIR"
+      mkdir -m 0755 "$MOAT_TEST_TMP"
+    }
+  fi
+  [[ -d "$RUNC_ROOT" ]] || mkdir -m 0700 "$RUNC_ROOT"
+}
+
+# tmp_dir NAME: print a fresh 0755 directory $MOAT_TEST_TMP/NAME.
+tmp_dir() {
+  test_tmp
+  mkdir -m 0755 "$MOAT_TEST_TMP/$1"
+  echo "$MOAT_TEST_TMP/$1"
+}
+
+# mounts_under DIR: print mount points at or below DIR, deepest (latest) first.
+mounts_under() {
+  local dir="${1%/}" mp
+  awk '{print $5}' /proc/self/mountinfo | tac | while read -r mp; do
+    mp="$(printf '%b' "$mp")" # mountinfo escapes space, tab, newline, backslash as \ooo
+    if [[ "$mp" == "$dir" || "$mp" == "$dir/"* ]]; then
+      echo "$mp"
+    fi
+  done
+}
+
+# unmount_under DIR: unmount everything at or below DIR; fails if any remains.
+unmount_under() {
+  local mp _
+  for _ in 1 2 3; do
+    while read -r mp; do
+      [[ -n "$mp" ]] || continue
+      umount "$mp" 2>/dev/null || umount -l "$mp" 2>/dev/null || true
+    done < <(mounts_under "$1")
+    [[ -z "$(mounts_under "$1")" ]] && return 0
+  done
+  echo "warning: still mounted under $1:" >&2
+  mounts_under "$1" >&2
+  return 1
+}
+
+# procs_mentioning STRING: pids (not ours) whose command line contains STRING.
+procs_mentioning() {
+  local p cmd
+  for p in /proc/[0-9]*; do
+    p="${p#/proc/}"
+    [[ "$p" == "$$" || "$p" == "$BASHPID" ]] && continue
+    # Read in bash, not with grep: a grep would find its own argv.
+    cmd="$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline")" || continue
+    if [[ "$cmd" == *"$1"* ]]; then
+      echo "$p"
+    fi
+  done
+}
+
+# runc_delete_all ROOT: force-delete every container in a runc state root.
+# Through moat when it is built and configured (so it can drop its own state),
+# then plain runc for anything left.
+runc_delete_all() {
+  local root="$1" id
+  [[ -d "$root" ]] || return 0
+  while read -r id; do
+    [[ -n "$id" ]] || continue
+    if [[ -x "$MOAT_RUNTIME" && -n "${MOAT_CONFIG:-}" ]]; then
+      timeout 30 "$MOAT_RUNTIME" --root "$root" delete --force "$id" >/dev/null 2>&1 || true
+    fi
+    timeout 30 "$RUNC" --root "$root" delete --force "$id" >/dev/null 2>&1 || true
+  done < <("$RUNC" --root "$root" list -q 2>/dev/null)
+}
+
+_moat_remove_test_tmp() {
+  [[ -d "$MOAT_TEST_TMP" ]] || return 0
+  runc_delete_all "$RUNC_ROOT"
+  if unmount_under "$MOAT_TEST_TMP"; then
+    rm -rf --one-file-system "$MOAT_TEST_TMP"
+  else
+    echo "warning: left $MOAT_TEST_TMP in place" >&2
+  fi
+  rmdir "$MOAT_TEST_TMPDIR" 2>/dev/null || true
+}
+on_exit _moat_remove_test_tmp
+
+# --- rootfs and bundles --------------------------------------------------------
+
+MOAT_BUSYBOX="${MOAT_BUSYBOX:-/usr/bin/busybox}"
+MOAT_BUSYBOX_APPLETS=(
+  sh ash id cat grep egrep ls touch echo printf sleep true false test '[' mount umount
+  unshare nsenter setpriv wc head tail tr cut sed awk sort uniq tee mkdir rmdir rm cp mv
+  ln chmod chown ps stat env readlink realpath find xargs dd mknod hostname whoami kill
+  pwd uname df du date seq timeout nproc ip
+)
+
+# make_busybox_rootfs DIR: a minimal rootfs around the static busybox.
+make_busybox_rootfs() {
+  local dir="$1" a
+  [[ -x "$MOAT_BUSYBOX" ]] || skip "needs busybox-static ($MOAT_BUSYBOX)"
+  mkdir -p "$dir"
+  chmod 0755 "$dir"
+  mkdir -m 0755 "$dir"/{bin,etc,proc,sys,dev,root,run,var,home}
+  mkdir -m 1777 "$dir/tmp"
+  chmod 1777 "$dir/tmp" # runc's tmpfs on /tmp takes this mode (see DESIGN.md)
+  chmod 0700 "$dir/root"
+  ln -s bin "$dir/sbin"
+  install -m 0755 "$MOAT_BUSYBOX" "$dir/bin/busybox"
+  for a in "${MOAT_BUSYBOX_APPLETS[@]}"; do
+    ln -s busybox "$dir/bin/$a"
+  done
+  cat >"$dir/etc/passwd" <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+EOF
+  cat >"$dir/etc/group" <<'EOF'
+root:x:0:
+nobody:x:65534:
+EOF
+  chmod 0644 "$dir/etc/passwd" "$dir/etc/group"
+}
+
+# make_bundle DIR ARGS_JSON: DIR/rootfs + DIR/config.json from `runc spec`, with
+# process.terminal=false and process.args=ARGS_JSON (a JSON array of strings).
+make_bundle() {
+  local dir="$1" args="$2"
+  jq -e 'type == "array" and length > 0 and all(.[]; type == "string")' <<<"$args" >/dev/null ||
+    fail "make_bundle: ARGS_JSON must be a non-empty JSON array of strings: $args"
+  mkdir -p "$dir"
+  chmod 0755 "$dir"
+  make_busybox_rootfs "$dir/rootfs"
+  "$RUNC" spec --bundle "$dir"
+  # shellcheck disable=SC2016 # $args is jq's
+  bundle_jq "$dir" '.process.terminal = false | .process.args = $args' --argjson args "$args"
+}
+
+# bundle_jq DIR FILTER [JQ_ARGS...]: edit DIR/config.json in place with jq.
+bundle_jq() {
+  local dir="$1" filter="$2"
+  shift 2
+  jq "$@" "$filter" "$dir/config.json" >"$dir/config.json.new" ||
+    fail "bundle_jq: jq failed on $dir/config.json: $filter"
+  chmod 0644 "$dir/config.json.new"
+  mv -f "$dir/config.json.new" "$dir/config.json"
+}
+
+# new_id [PREFIX]: a container id unique to this test run.
+new_id() {
+  echo "${1:-moat-it}-$$-$RANDOM$RANDOM"
+}
+
+# --- moat configuration --------------------------------------------------------
+
+# moat_env DIR [MODE] [PROFILE]: write DIR/moat.conf and export MOAT_CONFIG.
+# MODE enforce|audit (default enforce); PROFILE the default profile (default
+# restricted); profiles from $MOAT_PROFILES_DIR (default $MOAT_SOURCE_DIR/profiles).
+moat_env() {
+  local dir="$1" mode="${2:-enforce}" profile="${3:-restricted}"
+  local profiles="${MOAT_PROFILES_DIR:-$MOAT_SOURCE_DIR/profiles}"
+  mkdir -p "$dir"
+  chmod 0755 "$dir"
+  [[ -d "$dir/state" ]] || mkdir -m 0700 "$dir/state"
+  jq -n --arg runtime "$RUNC" --arg mode "$mode" --arg profiles "$profiles" \
+    --arg profile "$profile" --arg audit "$dir/audit.log" --arg state "$dir/state" \
+    '{runtime: $runtime, mode: $mode, profiles_dir: $profiles, default_profile: $profile,
+      audit_log: $audit, state_dir: $state}' >"$dir/moat.conf"
+  chmod 0644 "$dir/moat.conf"
+  export MOAT_CONFIG="$dir/moat.conf"
+}
+
+# moat_conf_jq FILTER [JQ_ARGS...]: edit $MOAT_CONFIG in place with jq.
+moat_conf_jq() {
+  local conf="${MOAT_CONFIG:?moat_env first}" filter="$1"
+  shift
+  jq "$@" "$filter" "$conf" >"$conf.new" || fail "moat_conf_jq: jq failed: $filter"
+  chmod 0644 "$conf.new"
+  mv -f "$conf.new" "$conf"
+}
+
+# runc_json_log_has FILE REGEX [LEVEL]: true if FILE (runc --log-format json) has
+# a JSON line with level LEVEL (default error) whose msg matches REGEX (jq/PCRE).
+runc_json_log_has() {
+  local file="$1" re="$2" level="${3:-error}"
+  [[ -f "$file" ]] || return 1
+  jq -R -r --arg re "$re" --arg level "$level" \
+    'fromjson? | select(type == "object" and .level == $level and
+                        ((.msg // "") | tostring | test($re))) | .msg' \
+    "$file" 2>/dev/null | grep -q .
+}
+
+# --- private dockerd ---------------------------------------------------------------
+
+_MOAT_DOCKERD_LAST=""
+
+_dockerd_dir() { echo "$MOAT_TEST_TMP/d-$1"; }
+
+# _dockerd_log_tail DIR: its warnings and errors, then its last lines (the
+# info-level gRPC chatter would bury the cause).
+_dockerd_log_tail() {
+  echo "--- dockerd log ($1/dockerd.log): warnings and errors ---" >&2
+  grep -E 'level=(warning|error|fatal)|^failed' "$1/dockerd.log" | tail -n 20 >&2 || true
+  echo "--- last lines ---" >&2
+  tail -n 8 "$1/dockerd.log" >&2
+}
+
+# start_dockerd NAME [RUNTIME_PATH] [EXTRA_DAEMON_JSON]: a private dockerd with its
+# own data root ($DOCKERD_DIR/root), exec root ($DOCKERD_DIR/x, holding its
+# managed containerd's state and socket), pidfile and socket; RUNTIME_PATH
+# (default $MOAT_RUNTIME) registered as runtime "moat". EXTRA_DAEMON_JSON is
+# merged into daemon.json. Exports DOCKER_HOST and DOCKERD_DIR; stopped on exit.
+start_dockerd() {
+  local name="$1" runtime="${2:-$MOAT_RUNTIME}" extra="${3:-}"
+  [[ -n "$extra" ]] || extra='{}'
+  local driver="${MOAT_DOCKER_STORAGE_DRIVER:-overlay2}"
+  local timeout="${MOAT_DOCKERD_TIMEOUT:-60}"
+  [[ "$name" =~ ^[A-Za-z0-9_.-]+$ ]] || fail "start_dockerd: bad name '$name'"
+  need_cmd dockerd containerd "$DOCKER_CLI"
+  test_tmp
+  local dir
+  dir="$(_dockerd_dir "$name")"
+  [[ ! -e "$dir" ]] || fail "start_dockerd: $name already started"
+  mkdir -m 0755 "$dir" "$dir/root" "$dir/x"
+  if (("${#dir}" + 36 > 107)); then
+    fail "start_dockerd: $dir is too long for unix socket paths under it"
+  fi
+  jq -n --arg rt "$runtime" --arg driver "$driver" --argjson extra "$extra" \
+    '{runtimes: {moat: {path: $rt}}, "storage-driver": $driver} * $extra' >"$dir/daemon.json"
+  on_exit stop_dockerd "$name"
+  dockerd \
+    --data-root "$dir/root" \
+    --exec-root "$dir/x" \
+    --pidfile "$dir/dockerd.pid" \
+    -H "unix://$dir/docker.sock" \
+    --config-file "$dir/daemon.json" \
+    --iptables=false --ip6tables=false --bridge=none \
+    </dev/null >"$dir/dockerd.log" 2>&1 &
+  echo "$!" >"$dir/launched.pid"
+  _MOAT_DOCKERD_LAST="$name"
+  export DOCKERD_DIR="$dir"
+  export DOCKER_HOST="unix://$dir/docker.sock"
+
+  local pid deadline
+  pid="$(<"$dir/launched.pid")"
+  deadline=$((SECONDS + timeout))
+  until docker info >/dev/null 2>&1; do
+    if ! pid_alive "$pid"; then
+      _dockerd_log_tail "$dir"
+      fail "start_dockerd: dockerd $name exited during startup"
+    fi
+    if ((SECONDS >= deadline)); then
+      _dockerd_log_tail "$dir"
+      fail "start_dockerd: dockerd $name did not answer within ${timeout}s"
+    fi
+    sleep 0.3
+  done
+}
+
+# pid_alive PID: PID exists and is not a zombie (this sandbox's pid 1 may be
+# slow to reap orphans, and kill -0 succeeds on a zombie).
+pid_alive() {
+  local st
+  st="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  st="${st##*) }" # comm, in parentheses, may hold spaces
+  st="${st%% *}"
+  [[ -n "$st" && "$st" != Z && "$st" != X ]]
+}
+
+# wait_gone SECONDS PID...: wait until none of PIDs is alive; false on timeout.
+wait_gone() {
+  local deadline=$((SECONDS + $1)) p alive
+  shift
+  while :; do
+    alive=0
+    for p in "$@"; do
+      pid_alive "$p" && alive=1
+    done
+    ((alive)) || return 0
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+}
+
+# stop_dockerd [NAME]: remove its containers, stop dockerd, then kill what is
+# left of its containerd and shims, delete leftover runc containers in its state
+# roots, unmount everything under its dir and remove the dir. Idempotent.
+stop_dockerd() {
+  local name="${1:-$_MOAT_DOCKERD_LAST}"
+  [[ -n "$name" ]] || return 0
+  local dir pid
+  dir="$(_dockerd_dir "$name")"
+  [[ -d "$dir" ]] || return 0
+  pid="$(cat "$dir/launched.pid" 2>/dev/null || true)"
+
+  if [[ -n "$pid" ]] && pid_alive "$pid"; then
+    local sock="unix://$dir/docker.sock" ids
+    ids="$(timeout 20 "$DOCKER_CLI" -H "$sock" ps -aq 2>/dev/null || true)"
+    if [[ -n "$ids" ]]; then
+      # shellcheck disable=SC2086 # one id per word
+      timeout 60 "$DOCKER_CLI" -H "$sock" rm -f $ids >/dev/null 2>&1 || true
+    fi
+    kill -TERM "$pid" 2>/dev/null || true
+    if ! wait_gone 30 "$pid"; then
+      echo "warning: dockerd $name ignored SIGTERM; killing" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+      wait_gone 5 "$pid" || true
+    fi
+  fi
+
+  # Containers whose shim survived: runc state roots under the exec root.
+  local state root
+  while read -r state; do
+    root="$(dirname "$(dirname "$state")")"
+    runc_delete_all "$root"
+  done < <(find "$dir/x" -mindepth 3 -maxdepth 5 -name state.json 2>/dev/null | sort -u)
+
+  # containerd and shims name our dirs on their command lines.
+  local pids
+  pids="$(procs_mentioning "$dir/")"
+  if [[ -n "$pids" ]]; then
+    # shellcheck disable=SC2086
+    kill -TERM $pids 2>/dev/null || true
+    # shellcheck disable=SC2086
+    if ! wait_gone 10 $pids; then
+      # shellcheck disable=SC2086
+      kill -KILL $pids 2>/dev/null || true
+      # shellcheck disable=SC2086
+      wait_gone 5 $pids || true
+    fi
+  fi
+
+  if unmount_under "$dir"; then
+    rm -rf --one-file-system "$dir"
+  else
+    echo "warning: left $dir in place" >&2
+  fi
+  if [[ "${DOCKER_HOST:-}" == "unix://$dir/docker.sock" ]]; then
+    unset DOCKER_HOST DOCKERD_DIR
+  fi
+  return 0
+}
+
+# docker_import_busybox TAG: import a busybox rootfs as image TAG (CMD ["sh"]).
+docker_import_busybox() {
+  local tag="$1" dir
+  test_tmp
+  dir="$(mktemp -d "$MOAT_TEST_TMP/img.XXXXXX")"
+  make_busybox_rootfs "$dir/rootfs"
+  tar --numeric-owner -C "$dir/rootfs" -cf - . |
+    docker import --change 'CMD ["sh"]' - "$tag" >/dev/null ||
+    fail "docker_import_busybox: docker import $tag failed"
+  rm -rf --one-file-system "$dir"
+}
