@@ -1,0 +1,15 @@
+#include "verify/identity.h"
+
+namespace moat::verify {
+
+const char* EngineName(Engine e) {
+  switch (e) {
+    case Engine::kDocker: return "docker";
+    case Engine::kContainerd: return "containerd";
+    case Engine::kPodman: return "podman";
+    case Engine::kUnknown: break;
+  }
+  return "unknown";
+}
+
+}  // namespace moat::verify
