@@ -17,7 +17,7 @@ Result<UniqueFd> OpenDir(const std::string& path) {
 Result<UniqueFd> OpenRegularAt(int dirfd, const std::string& name, const std::string& display) {
   UniqueFd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
   if (!fd.valid()) {
-    if (errno == ELOOP) return Error{display + ": is a symbolic link, refused", ELOOP};
+    if (errno == ELOOP) return Error{display + ": is a symbolic link, refused"};
     return ErrnoError(display + ": cannot open");
   }
   struct stat st {};
@@ -145,6 +145,22 @@ Status ReplaceFileAt(int dirfd, const std::string& name, const std::string& data
   }
   if (::fsync(dirfd) != 0) return ErrnoError(display + ": fsync of directory failed");
   return Status::Ok();
+}
+
+Result<TrustedFile> OpenTrustedFile(const std::string& path) {
+  TrustedFile f;
+  auto [dir, name] = SplitPath(path);
+  auto dfd = OpenDir(dir);
+  if (!dfd.ok()) return dfd.error();
+  MOAT_TRY(CheckDirNotHijackable(dfd->get(), dir));
+  auto fd = OpenRegularAt(dfd->get(), name, path);
+  if (!fd.ok()) return fd.error();
+  if (::fstat(fd->get(), &f.st) != 0) return ErrnoError(path + ": cannot stat");
+  MOAT_TRY(CheckRootOwned(f.st, path));
+  f.dir = std::move(dfd.value());
+  f.fd = std::move(fd.value());
+  f.name = name;
+  return f;
 }
 
 std::pair<std::string, std::string> SplitPath(const std::string& path) {

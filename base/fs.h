@@ -39,6 +39,17 @@ Status CheckDirNotHijackable(int dirfd, const std::string& display);
 Status ReplaceFileAt(int dirfd, const std::string& name, const std::string& data,
                      const struct stat* like, const std::string& display);
 
+/// A file opened so that what is read is what a later reader (runc) sees:
+/// its directory lets no one but root replace entries, and the file itself
+/// is a regular file (not a symlink) owned by root and not group/world-writable.
+struct TrustedFile {
+  UniqueFd dir;
+  UniqueFd fd;
+  struct stat st {};
+  std::string name;  // last component, for ReplaceFileAt(dir, name, ...)
+};
+Result<TrustedFile> OpenTrustedFile(const std::string& path);
+
 /// Splits "/a/b/c" into "/a/b" and "c". A name without slash has dir ".".
 std::pair<std::string, std::string> SplitPath(const std::string& path);
 

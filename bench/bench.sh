@@ -56,6 +56,13 @@ fi
 
 test_tmp
 work="$MOAT_TEST_TMP"
+# Engines keep bundles and runtime state on tmpfs (/run): Docker's and
+# containerd's task directories, runc's --root, moat's state_dir. Do the same
+# here, so both sides pay for memory writes, not for this disk's fsync.
+if [[ "${MOAT_BENCH_TMPFS:-1}" == 1 ]]; then
+  mount -t tmpfs -o mode=0755,size=64m moat-bench "$work"
+  mkdir -m 0700 "$RUNC_ROOT"
+fi
 if [[ -z "$conf" ]]; then
   moat_env "$work/conf" "$mode" "$profile"
   conf="$MOAT_CONFIG"

@@ -16,18 +16,23 @@ namespace {
 // CAP_SYS_MODULE (mount anything, load kernel code: host root in all but name;
 // `docker run --privileged` and `--cap-add ALL` both give them).
 Status CheckPrivileged(const Value& config, std::vector<std::string>* denials) {
+  // Every set counts: for a root process, inheritable capabilities outside
+  // the bounding set survive execve.
+  CapSet held;
   if (const Value* p = config.Find("process")) {
     if (const Value* caps = p->Find("capabilities"); caps != nullptr && caps->is_object()) {
-      if (const Value* b = caps->Find("bounding"); b != nullptr && !b->is_null()) {
-        auto set = ReadCapArray(*b, "process.capabilities.bounding");
-        if (!set.ok()) return set.error();
-        if (set->count(CAP_SYS_ADMIN) != 0 && set->count(CAP_SYS_MODULE) != 0) {
-          denials->push_back(
-              "process.capabilities.bounding: holds CAP_SYS_ADMIN and CAP_SYS_MODULE "
-              "(privileged container)");
-        }
+      for (const char* set : {"bounding", "effective", "inheritable", "permitted", "ambient"}) {
+        const Value* arr = caps->Find(set);
+        if (arr == nullptr || arr->is_null()) continue;
+        auto s = ReadCapArray(*arr, std::string("process.capabilities.") + set);
+        if (!s.ok()) return s.error();
+        held.insert(s->begin(), s->end());
       }
     }
+  }
+  if (held.count(CAP_SYS_ADMIN) != 0 && held.count(CAP_SYS_MODULE) != 0) {
+    denials->push_back(
+        "process.capabilities: holds CAP_SYS_ADMIN and CAP_SYS_MODULE (privileged container)");
   }
   const Value* linux = config.Find("linux");
   const Value* res = linux != nullptr ? linux->Find("resources") : nullptr;
@@ -143,8 +148,12 @@ Status CheckMounts(const Value& config, const Profile& profile, const HostView& 
       }
     }
     if (profile.deny.host_paths) {
+      // runc applies options in order: the last of "ro" and "rw" wins.
       bool ro = false;
-      for (const auto& o : options) ro = ro || o == "ro";
+      for (const auto& o : options) {
+        if (o == "ro") ro = true;
+        if (o == "rw") ro = false;
+      }
       for (const char* dir : kHostDirs) {
         if (real == dir && !ro) {
           denials->push_back(at + ": writable bind mount of the host's " + std::string(dir));

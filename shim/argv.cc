@@ -18,6 +18,7 @@
 #include "shim/argv.h"
 
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <span>
 #include <string_view>
@@ -592,6 +593,13 @@ const char* VerbName(Verb v) {
     if (spec.verb == v) return spec.name.data();
   }
   return "";
+}
+
+bool ParseGoInt64(std::string_view s, int base, int64_t* out) {
+  std::string text;
+  if (!ParseGoInt(s, base, &text)) return false;
+  *out = std::strtoll(text.c_str(), nullptr, 10);  // in range: ParseGoInt checked it
+  return true;
 }
 
 }  // namespace moat::shim

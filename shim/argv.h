@@ -7,8 +7,10 @@
 // error, never a guess.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -79,6 +81,11 @@ struct Invocation {
 /// update, delete) only the global flags and the verb are parsed; the rest
 /// of argv is left to runc.
 Result<Invocation> ParseArgv(const std::vector<std::string>& argv);
+
+/// Go's strconv.ParseInt(s, base, 64) for base 10 (strconv.Atoi: what runc
+/// uses for exec --user's uid) or 0 (literal prefixes and underscores, as
+/// urfave/cli's integer flags read them).
+bool ParseGoInt64(std::string_view s, int base, int64_t* out);
 
 /// The verb's name as runc spells it ("create", ...).
 const char* VerbName(Verb v);

@@ -1,6 +1,5 @@
 // create, run, restore: the bundle's config.json is read once through a
 // directory fd, hardened, and replaced atomically before runc reads it.
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <climits>
@@ -16,18 +15,6 @@ namespace moat::shim {
 namespace {
 
 constexpr size_t kMaxConfigBytes = 16u << 20;
-
-struct Rewrite {
-  int dirfd;
-  const json::Value* config;
-  const struct stat* like;
-  std::string display;
-};
-
-Status ApplyRewrite(void* arg) {
-  auto* r = static_cast<Rewrite*>(arg);
-  return ReplaceFileAt(r->dirfd, "config.json", json::Serialize(*r->config), r->like, r->display);
-}
 
 std::string BundlePath(const Invocation& inv) {
   if (const std::string* b = inv.Last("bundle"); b != nullptr && !b->empty()) return *b;
@@ -45,16 +32,11 @@ Status CheckBundle(const Context& ctx) {
   const std::string bundle = BundlePath(ctx.inv);
   const std::string file = bundle + "/config.json";
 
-  auto dir = OpenDir(bundle);
-  if (!dir.ok()) return dir.error();
-  MOAT_TRY(CheckDirNotHijackable(dir->get(), bundle));
-  auto fd = OpenRegularAt(dir->get(), "config.json", file);
-  if (!fd.ok()) return fd.error();
-  struct stat st {};
-  if (::fstat(fd->get(), &st) != 0) return ErrnoError(file + ": cannot stat");
-  // What runc reads must be what moat checked: nobody but root may change it.
-  MOAT_TRY(CheckRootOwned(st, file));
-  auto text = ReadFd(fd->get(), file, kMaxConfigBytes);
+  // What runc reads must be what moat checked: nobody but root may change
+  // the bundle directory's entries or config.json itself.
+  auto tf = OpenTrustedFile(file);
+  if (!tf.ok()) return tf.error();
+  auto text = ReadFd(tf->fd.get(), file, kMaxConfigBytes);
   if (!text.ok()) return text.error();
   json::Limits limits;
   limits.max_bytes = kMaxConfigBytes;
@@ -73,14 +55,15 @@ Status CheckBundle(const Context& ctx) {
   rec.id = id;
   rec.bundle = bundle;
   rec.profile = profile->name;
-  Rewrite rw{dir->get(), &config.value(), &st, file};
-  const bool write = !outcome->changes.empty();
-  MOAT_TRY(Decide(ctx, rec, outcome->denials, outcome->changes, write ? ApplyRewrite : nullptr,
-                  &rw));
-  if (ctx.config.mode == Mode::kEnforce) {
-    MOAT_TRY(SaveContainerState(ctx.config.state_dir, id,
-                                ContainerState{profile->name, outcome->bounding}));
-  }
+  auto apply = [&]() -> Status {
+    if (!outcome->changes.empty()) {
+      MOAT_TRY(ReplaceFileAt(tf->dir.get(), tf->name, json::Serialize(*config), &tf->st, file));
+    }
+    // Later exec and update calls are held to this profile and bounding set.
+    return SaveContainerState(ctx.config.state_dir, id,
+                              ContainerState{profile->name, outcome->bounding});
+  };
+  MOAT_TRY(Decide(ctx, rec, outcome->denials, outcome->changes, apply));
   for (const auto& c : outcome->changes) ctx.log.Debug(verb + " " + id + ": " + c);
   return Status::Ok();
 }

@@ -13,7 +13,7 @@ struct Config {
   std::string file;  // where it was read from
   std::string runtime;
   Mode mode = Mode::kEnforce;
-  std::string profiles_dir = "/etc/moat/profiles";
+  std::string profiles_dir = MOAT_DATADIR "/profiles";  // where cmake --install puts them
   std::string default_profile = "restricted";
   std::string audit_log = "/var/log/moat/audit.log";
   std::string state_dir = "/run/moat";

@@ -14,19 +14,6 @@ namespace moat::shim {
 
 namespace {
 
-struct Rewrite {
-  int dirfd;
-  std::string name;
-  const json::Value* process;
-  const struct stat* like;
-  std::string display;
-};
-
-Status ApplyRewrite(void* arg) {
-  auto* r = static_cast<Rewrite*>(arg);
-  return ReplaceFileAt(r->dirfd, r->name, json::Serialize(*r->process), r->like, r->display);
-}
-
 // --cap and --user on the command line cannot be rewritten (argv passes to
 // runc untouched), so what the profile does not give is refused.
 void CheckFlags(const Context& ctx, const Governing& g, std::vector<std::string>* denials) {
@@ -44,8 +31,13 @@ void CheckFlags(const Context& ctx, const Governing& g, std::vector<std::string>
     }
   }
   if (const std::string* user = ctx.inv.Last("user")) {
-    std::string uid = user->substr(0, user->find(':'));
-    if (uid == "0" && g.profile.root != launcher::RootPolicy::kAllow) {
+    // runc reads the uid with Go's strconv.Atoi: "00", "+0" and "-0" are root too.
+    const std::string uid = user->substr(0, user->find(':'));
+    int64_t n = -1;
+    bool numeric = ParseGoInt64(uid, 10, &n);
+    if (!numeric) {
+      denials->push_back("exec --user " + *user + ": uid is not a number");
+    } else if (n == 0 && g.profile.root != launcher::RootPolicy::kAllow) {
       denials->push_back("exec --user " + *user + ": profile \"" + g.profile.name +
                          "\" does not allow root");
     }
@@ -68,18 +60,11 @@ Status CheckExec(const Context& ctx) {
 
   const std::string* process_file = ctx.inv.Last("process");
   if (process_file == nullptr || process_file->empty()) {
-    return Decide(ctx, rec, denials, {}, nullptr, nullptr);
+    return Decide(ctx, rec, denials, {}, nullptr);
   }
-  auto [dir_path, name] = SplitPath(*process_file);
-  auto dir = OpenDir(dir_path);
-  if (!dir.ok()) return dir.error();
-  MOAT_TRY(CheckDirNotHijackable(dir->get(), dir_path));
-  auto fd = OpenRegularAt(dir->get(), name, *process_file);
-  if (!fd.ok()) return fd.error();
-  struct stat st {};
-  if (::fstat(fd->get(), &st) != 0) return ErrnoError(*process_file + ": cannot stat");
-  MOAT_TRY(CheckRootOwned(st, *process_file));
-  auto text = ReadFd(fd->get(), *process_file, 4u << 20);
+  auto tf = OpenTrustedFile(*process_file);
+  if (!tf.ok()) return tf.error();
+  auto text = ReadFd(tf->fd.get(), *process_file, 4u << 20);
   if (!text.ok()) return text.error();
   json::Limits limits;
   limits.go_fold_keys = true;
@@ -89,9 +74,12 @@ Status CheckExec(const Context& ctx) {
                                              gov->has_ceiling ? &gov->ceiling : nullptr);
   if (!outcome.ok()) return outcome.error().Wrap(*process_file);
   denials.insert(denials.end(), outcome->denials.begin(), outcome->denials.end());
-  Rewrite rw{dir->get(), name, &process.value(), &st, *process_file};
-  return Decide(ctx, rec, denials, outcome->changes,
-                outcome->changes.empty() ? nullptr : ApplyRewrite, &rw);
+  auto apply = [&]() -> Status {
+    if (outcome->changes.empty()) return Status::Ok();
+    return ReplaceFileAt(tf->dir.get(), tf->name, json::Serialize(*process), &tf->st,
+                         *process_file);
+  };
+  return Decide(ctx, rec, denials, outcome->changes, apply);
 }
 
 }  // namespace moat::shim

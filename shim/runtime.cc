@@ -1,6 +1,7 @@
 #include "shim/runtime.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -36,7 +37,7 @@ Result<Governing> GoverningProfile(const Context& ctx, const std::string& id) {
 }
 
 Status Decide(const Context& ctx, AuditRecord rec, const std::vector<std::string>& denials,
-              const std::vector<std::string>& changes, Status (*apply)(void*), void* apply_arg) {
+              const std::vector<std::string>& changes, const std::function<Status()>& apply) {
   rec.changes = changes;
   rec.reasons = denials;
   if (ctx.config.mode == Mode::kAudit) {
@@ -58,7 +59,7 @@ Status Decide(const Context& ctx, AuditRecord rec, const std::vector<std::string
     return Error{rec.verb + " " + rec.id + " refused by profile \"" + rec.profile +
                  "\": " + JoinReasons(denials)};
   }
-  if (apply != nullptr) MOAT_TRY(apply(apply_arg));
+  if (apply) MOAT_TRY(apply());
   rec.decision = "allow";
   return WriteAudit(ctx.config.audit_log, rec);
 }
@@ -76,15 +77,20 @@ std::vector<char*> RuntimeEnv() {
   return env;
 }
 
-int ExecRuntime(const Config& config, char** argv, Logger& log) {
+Status CheckRuntimeBinary(const Config& config) {
   struct stat st {};
   if (::stat(config.runtime.c_str(), &st) != 0) {
-    log.Error(config.file + ": runtime: " + config.runtime + ": " + std::strerror(errno));
-    return 1;
+    return ErrnoError(config.file + ": runtime: " + config.runtime);
   }
   Status owned = CheckRootOwned(st, config.runtime);
-  if (!owned.ok()) {
-    log.Error(config.file + ": runtime: " + owned.error().Describe());
+  if (!owned.ok()) return owned.error().Wrap(config.file + ": runtime");
+  return Status::Ok();
+}
+
+int ExecRuntime(const Config& config, char** argv, Logger& log) {
+  Status ok = CheckRuntimeBinary(config);
+  if (!ok.ok()) {
+    log.Error(ok.error().Describe());
     return 1;
   }
   std::vector<char*> env = RuntimeEnv();
@@ -92,6 +98,40 @@ int ExecRuntime(const Config& config, char** argv, Logger& log) {
   log.Error(config.file + ": runtime: cannot execute " + config.runtime + ": " +
             std::strerror(errno));
   return 1;
+}
+
+// delete: moat's record of the container may go only once runc has deleted
+// it (a refused delete of a running container keeps it), so the runtime runs
+// as a child here, the one verb that costs a fork.
+int RunDelete(const Config& config, const Invocation& inv, char** argv, Logger& log) {
+  Status ok = CheckRuntimeBinary(config);
+  if (!ok.ok()) {
+    log.Error(ok.error().Describe());
+    return 1;
+  }
+  std::vector<char*> env = RuntimeEnv();
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    log.Error(std::string("delete: fork: ") + std::strerror(errno));
+    return 1;
+  }
+  if (pid == 0) {
+    ::execve(config.runtime.c_str(), argv, env.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      log.Error(std::string("delete: waitpid: ") + std::strerror(errno));
+      return 1;
+    }
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    RemoveContainerState(config.state_dir, inv.ContainerId());
+    return 0;
+  }
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
 Status Check(const Context& ctx) {
@@ -105,11 +145,6 @@ Status Check(const Context& ctx) {
       return CheckExec(ctx);
     case Verb::kUpdate:
       return CheckUpdate(ctx);
-    case Verb::kDelete: {
-      const std::string id = ctx.inv.ContainerId();
-      RemoveContainerState(ctx.config.state_dir, id);
-      return Status::Ok();
-    }
     default:
       return Status::Ok();
   }
@@ -140,6 +175,7 @@ int RunShim(int argc, char** argv) {
     log.Error(st.error().Describe());
     return 1;
   }
+  if (inv->verb == Verb::kDelete && !inv->Bool("help")) return RunDelete(*config, *inv, argv, log);
   return ExecRuntime(*config, argv, log);
 }
 

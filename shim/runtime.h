@@ -2,6 +2,7 @@
 // then execve the real runtime with argv untouched.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,9 +44,10 @@ Result<Governing> GoverningProfile(const Context& ctx, const std::string& id);
 
 /// Turns a decision into an audit record and a Status: in audit mode always
 /// Ok; in enforce mode an Error when there are denials or `apply` fails.
-/// `apply` makes the changes (enforce mode, no denials only).
+/// `apply` (may be empty) makes the changes: enforce mode, no denials only,
+/// before the allow record is written.
 Status Decide(const Context& ctx, AuditRecord rec, const std::vector<std::string>& denials,
-              const std::vector<std::string>& changes, Status (*apply)(void*), void* apply_arg);
+              const std::vector<std::string>& changes, const std::function<Status()>& apply);
 
 /// Joins with "; ".
 std::string JoinReasons(const std::vector<std::string>& v);

@@ -62,7 +62,9 @@ Status CheckUpdate(const Context& ctx) {
     if (*r == "-") {
       text = ReadStdinAndReplay();
     } else {
-      text = ReadFileNoFollow(*r, 1u << 20);
+      auto tf = OpenTrustedFile(*r);
+      if (!tf.ok()) return tf.error();
+      text = ReadFd(tf->fd.get(), *r, 1u << 20);
     }
     if (!text.ok()) return text.error();
     auto pids = PidsFromResources(*text, *r == "-" ? "update --resources -" : *r);
@@ -70,12 +72,8 @@ Status CheckUpdate(const Context& ctx) {
     requested.push_back(*pids);
   }
   if (const std::string* p = ctx.inv.Last("pids-limit")) {
-    errno = 0;
-    char* end = nullptr;
-    long long n = std::strtoll(p->c_str(), &end, 10);
-    if (errno != 0 || end == p->c_str() || *end != '\0') {
-      return Error{"update --pids-limit: \"" + *p + "\" is not an integer"};
-    }
+    int64_t n = 0;
+    if (!ParseGoInt64(*p, 10, &n)) return Error{"update --pids-limit: \"" + *p + "\" is not an integer"};
     requested.emplace_back(n);
   }
   std::vector<std::string> denials;
@@ -92,7 +90,7 @@ Status CheckUpdate(const Context& ctx) {
   rec.verb = "update";
   rec.id = id;
   rec.profile = gov->profile.name;
-  return Decide(ctx, rec, denials, {}, nullptr, nullptr);
+  return Decide(ctx, rec, denials, {}, nullptr);
 }
 
 }  // namespace moat::shim

@@ -127,6 +127,10 @@ if out="$(moat exec --cap CAP_SYS_ADMIN "$id" id -u 2>&1)"; then fail "exec --ca
 assert_match "$out" 'not given by profile' "exec --cap refusal"
 if out="$(moat exec --user 0:0 "$id" id -u 2>&1)"; then fail "exec --user 0 ran: $out"; fi
 assert_match "$out" 'does not allow root' "exec --user refusal"
+for u in 00 +0:0 -0; do
+  if out="$(moat exec --user "$u" "$id" id -u 2>&1)"; then fail "exec --user $u ran: $out"; fi
+  assert_match "$out" 'does not allow root' "exec --user $u refusal (Go's Atoi reads it as 0)"
+done
 out="$(moat exec "$id" id -u 2>&1)" || fail "plain exec failed: $out"
 assert_eq "$out" 65534 "plain exec uid"
 
@@ -138,6 +142,8 @@ echo '{"pids":{"limit":50}}' | moat update -r - "$id" || fail "update within the
 assert_eq "$(moat exec "$id" cat /sys/fs/cgroup/pids/pids.max)" 50 "pids.max after update via stdin"
 moat update --pids-limit 60 "$id" || fail "update --pids-limit 60 failed"
 assert_eq "$(moat exec "$id" cat /sys/fs/cgroup/pids/pids.max)" 60 "pids.max after update"
+if moat delete "$id" >/dev/null 2>&1; then fail "runc deleted a running container"; fi
+[[ -e "$W/conf/state/containers/$id.json" ]] || fail "state record dropped although runc refused the delete"
 moat delete --force "$id" || fail "delete failed"
 [[ -e "$W/conf/state/containers/$id.json" ]] && fail "state record left after delete"
 

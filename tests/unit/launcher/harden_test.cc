@@ -116,6 +116,10 @@ TEST_CASE("harden: deny rules") {
   auto [edit, fragment] = GENERATE(table<std::string, std::string>({
       {R"({"process":{"capabilities":{"bounding":["CAP_SYS_ADMIN","CAP_SYS_MODULE"]}}})",
        "holds CAP_SYS_ADMIN and CAP_SYS_MODULE"},
+      {R"({"process":{"capabilities":{"bounding":[],"inheritable":["CAP_SYS_ADMIN","CAP_SYS_MODULE"]}}})",
+       "process.capabilities: holds CAP_SYS_ADMIN and CAP_SYS_MODULE"},
+      {R"({"mounts":[{"destination":"/e","type":"bind","source":"/etc","options":["rbind","ro","rw"]}]})",
+       "writable bind mount of the host's /etc"},
       {R"({"linux":{"resources":{"devices":[{"allow":true,"access":"rwm"}]}}})",
        "linux.resources.devices[0]: grants access to every host device"},
       {R"({"linux":{"namespaces":[{"type":"network"},{"type":"ipc"},{"type":"uts"},{"type":"mount"}]}})",
