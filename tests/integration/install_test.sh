@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `cmake --install` puts moat-runtime, the shipped profiles and the man pages
+# where README.md and moat.conf(5) say, and the installed binary works with the
+# installed profiles as its default profiles_dir.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+need_root
+need_cmd cmake "$RUNC" jq
+need_moat_runtime
+
+P="$(tmp_dir prefix)"
+cmake --install "$MOAT_BUILD_DIR" --prefix "$P" >/dev/null || fail "cmake --install failed"
+for f in sbin/moat-runtime share/moat/profiles/restricted.json share/moat/profiles/baseline.json \
+  share/man/man8/moat-runtime.8 share/man/man5/moat.conf.5 share/man/man5/moat-profile.5; do
+  [[ -f "$P/$f" ]] || fail "not installed: $P/$f"
+done
+[[ -x "$P/sbin/moat-runtime" ]] || fail "moat-runtime is not executable"
+
+# The installed profiles serve when moat.conf names no profiles_dir, provided
+# the build was configured for this prefix; here it checks the named dir.
+W="$(tmp_dir conf)"
+moat_env "$W"
+moat_conf_jq --arg d "$P/share/moat/profiles" '.profiles_dir = $d'
+B="$W/bundle"
+make_bundle "$B" '["id","-u"]'
+out="$("$P/sbin/moat-runtime" --root "$RUNC_ROOT" run --bundle "$B" "$(new_id inst)" 2>&1)" ||
+  fail "installed moat-runtime failed: $out"
+assert_eq "$out" 65534 "uid under the installed restricted profile"
+"$P/sbin/moat-runtime" --version | grep -q '^moat-runtime version ' || fail "--version"
+echo PASS
