@@ -19,11 +19,12 @@ done
 # the build was configured for this prefix; here it checks the named dir.
 W="$(tmp_dir conf)"
 moat_env "$W"
-moat_conf_jq --arg d "$P/share/moat/profiles" '.profiles_dir = $d'
+moat_conf_jq '.profiles_dir = $d' --arg d "$P/share/moat/profiles"
 B="$W/bundle"
 make_bundle "$B" '["id","-u"]'
 out="$("$P/sbin/moat-runtime" --root "$RUNC_ROOT" run --bundle "$B" "$(new_id inst)" 2>&1)" ||
   fail "installed moat-runtime failed: $out"
 assert_eq "$out" 65534 "uid under the installed restricted profile"
-"$P/sbin/moat-runtime" --version | grep -q '^moat-runtime version ' || fail "--version"
+out="$("$P/sbin/moat-runtime" --version)" || fail "--version failed"
+assert_match "$out" '^moat-runtime version [0-9.]+'$'\n''runc version ' "--version shows moat's and runc's"
 echo PASS
