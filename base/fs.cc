@@ -64,12 +64,11 @@ Result<std::string> ReadFileNoFollow(const std::string& path, size_t max_bytes,
 
 Status CheckRootOwned(const struct stat& st, const std::string& display) {
   if (st.st_uid != 0) {
-    return Error{display + ": owned by uid " + std::to_string(st.st_uid) +
-                 ", not root: refused"};
+    return Error{display + ": owned by uid " + std::to_string(st.st_uid) + ", not root: refused"};
   }
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
     char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    (void)std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
     return Error{display + ": mode " + mode + " is group- or world-writable: refused"};
   }
   return Status::Ok();
@@ -124,8 +123,8 @@ Status ReplaceFileAt(int dirfd, const std::string& name, const std::string& data
                      const struct stat* like, const std::string& display) {
   const std::string tmp = "." + name + ".moat-" + RandomSuffix();
   mode_t mode = like != nullptr ? (like->st_mode & 07777) : 0644;
-  UniqueFd fd(::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                       mode));
+  UniqueFd fd(
+      ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
   if (!fd.valid()) return ErrnoError(display + ": cannot create temporary file");
   auto fail = [&](Error e) -> Status {
     ::unlinkat(dirfd, tmp.c_str(), 0);

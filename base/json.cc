@@ -158,8 +158,8 @@ using YajlHandle = std::unique_ptr<std::remove_pointer_t<yajl_handle>, YajlFree>
 struct Builder {
   const Limits* limits;
   bool fold;
-  std::vector<Value> stack;                    // open containers
-  std::vector<std::string> keys;               // pending key per open object
+  std::vector<Value> stack;                           // open containers
+  std::vector<std::string> keys;                      // pending key per open object
   std::vector<std::unordered_set<std::string>> seen;  // keys seen per open container
   Value root;
   bool have_root = false;
@@ -226,8 +226,8 @@ int OnKey(void* ctx, const unsigned char* s, size_t n) {
 int OnEnd(void* ctx) { return B(ctx)->Close(); }
 int OnStartArray(void* ctx) { return B(ctx)->Open(Value::Array()); }
 
-const yajl_callbacks kCallbacks = {OnNull,     OnBool, nullptr,      nullptr, OnNumber, OnString,
-                                   OnStartMap, OnKey,  OnEnd,        OnStartArray, OnEnd};
+const yajl_callbacks kCallbacks = {OnNull,     OnBool, nullptr, nullptr,      OnNumber, OnString,
+                                   OnStartMap, OnKey,  OnEnd,   OnStartArray, OnEnd};
 
 std::string Where(std::string_view text, size_t offset) {
   size_t line = 1, col = 1;
@@ -289,17 +289,31 @@ std::string Quote(std::string_view s) {
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          (void)std::snprintf(buf, sizeof buf, "\\u%04x", c);
           out += buf;
         } else {
           out += ch;
@@ -319,10 +333,18 @@ void Emit(const Value& v, bool pretty, int indent, std::string* out) {
     out->append(static_cast<size_t>(level) * 2, ' ');
   };
   switch (v.type()) {
-    case Type::kNull: *out += "null"; break;
-    case Type::kBool: *out += v.bool_value() ? "true" : "false"; break;
-    case Type::kNumber: *out += v.text(); break;
-    case Type::kString: *out += Quote(v.text()); break;
+    case Type::kNull:
+      *out += "null";
+      break;
+    case Type::kBool:
+      *out += v.bool_value() ? "true" : "false";
+      break;
+    case Type::kNumber:
+      *out += v.text();
+      break;
+    case Type::kString:
+      *out += Quote(v.text());
+      break;
     case Type::kArray: {
       *out += '[';
       bool first = true;
@@ -373,12 +395,18 @@ std::string Index(const std::string& path, size_t i) {
 
 const char* TypeName(Type t) {
   switch (t) {
-    case Type::kNull: return "null";
-    case Type::kBool: return "boolean";
-    case Type::kNumber: return "number";
-    case Type::kString: return "string";
-    case Type::kArray: return "array";
-    case Type::kObject: return "object";
+    case Type::kNull:
+      return "null";
+    case Type::kBool:
+      return "boolean";
+    case Type::kNumber:
+      return "number";
+    case Type::kString:
+      return "string";
+    case Type::kArray:
+      return "array";
+    case Type::kObject:
+      return "object";
   }
   return "value";
 }

@@ -16,8 +16,8 @@ std::string NowRfc3339() {
   struct tm tm {};
   gmtime_r(&ts.tv_sec, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+  (void)std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
   return buf;
 }
 
@@ -32,10 +32,14 @@ namespace {
 
 const char* LevelName(LogLevel l) {
   switch (l) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarning: return "warning";
-    case LogLevel::kError: return "error";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarning:
+      return "warning";
+    case LogLevel::kError:
+      return "error";
   }
   return "info";
 }
@@ -61,8 +65,8 @@ void Logger::Log(LogLevel level, const std::string& msg) {
     v.Set("time", json::Value::String(NowRfc3339()));
     line = json::Serialize(v) + "\n";
   } else {
-    line = "time=\"" + NowRfc3339() + "\" level=" + LevelName(level) + " msg=" +
-           json::Quote(text) + "\n";
+    line = "time=\"" + NowRfc3339() + "\" level=" + LevelName(level) + " msg=" + json::Quote(text) +
+           "\n";
   }
   WriteLine(fd_.get(), line);
 }

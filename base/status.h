@@ -62,8 +62,8 @@ class [[nodiscard]] Result {
 }  // namespace moat
 
 /// Returns the error of a Status or Result expression from the enclosing function.
-#define MOAT_TRY(expr)                            \
-  do {                                            \
-    auto moat_try_r_ = (expr);                    \
+#define MOAT_TRY(expr)                                 \
+  do {                                                 \
+    auto moat_try_r_ = (expr);                         \
     if (!moat_try_r_.ok()) return moat_try_r_.error(); \
   } while (0)

@@ -20,7 +20,7 @@ Result<int> CapFromName(const std::string& name) {
   for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (lower.rfind("cap_", 0) != 0) lower = "cap_" + lower;
   // libcap also accepts plain numbers; capability names must be names.
-  if (lower.size() <= 4 || std::isdigit(static_cast<unsigned char>(lower[4]))) {
+  if (lower.size() <= 4 || std::isdigit(static_cast<unsigned char>(lower[4])) != 0) {
     return Error{"unknown capability \"" + name + "\""};
   }
   cap_value_t v = 0;

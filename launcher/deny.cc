@@ -54,7 +54,8 @@ Status CheckPrivileged(const Value& config, std::vector<std::string>* denials) {
       return v == nullptr || v->is_null() || (v->is_number() && v->text() == "-1");
     };
     const Value* type = d.Find("type");
-    bool any_type = type == nullptr || type->is_null() || (type->is_string() && (type->text() == "a" || type->text().empty()));
+    bool any_type = type == nullptr || type->is_null() ||
+                    (type->is_string() && (type->text() == "a" || type->text().empty()));
     if (any_type && wildcard("major") && wildcard("minor")) {
       denials->push_back(at + ": grants access to every host device (privileged container)");
     }
@@ -93,7 +94,8 @@ Status CheckNamespaces(const Value& config, const Profile& profile, const HostVi
       }
     }
     if (!found) {
-      denials->push_back(path + ": no " + type + " namespace (the container would share the host's)");
+      denials->push_back(path + ": no " + type +
+                         " namespace (the container would share the host's)");
     }
   }
   return Status::Ok();

@@ -62,9 +62,10 @@ std::vector<std::string> HostSystem::EngineSockets() const {
 }
 
 bool IsEngineSocketName(const std::string& base) {
-  static const char* const kNames[] = {"docker.sock",     "containerd.sock", "crio.sock",
-                                       "podman.sock",     "dockershim.sock", "cri-dockerd.sock",
-                                       "containerd.sock.ttrpc", "buildkitd.sock"};
+  static const char* const kNames[] = {
+      "docker.sock",           "containerd.sock", "crio.sock",
+      "podman.sock",           "dockershim.sock", "cri-dockerd.sock",
+      "containerd.sock.ttrpc", "buildkitd.sock"};
   for (const char* n : kNames) {
     if (base == n) return true;
   }

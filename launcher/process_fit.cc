@@ -129,7 +129,8 @@ Status FitCaps(Value* process, const std::string& path, const Profile& profile,
     }
     std::string what;
     if (!removed.empty()) what += "dropped " + Join(CapNames(removed));
-    if (!added.empty()) what += std::string(what.empty() ? "" : "; ") + "added " + Join(CapNames(added));
+    if (!added.empty())
+      what += std::string(what.empty() ? "" : "; ") + "added " + Join(CapNames(added));
     out->changes.push_back(spath + ": " + what);
     updated.Set(set, CapArray(want));
     touched = true;

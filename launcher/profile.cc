@@ -126,9 +126,9 @@ Status ReadTmpfs(const Value& v, Profile* p) {
 }
 
 Status ReadDeny(const Value& v, Profile* p) {
-  MOAT_TRY(json::CheckObject(v, "deny",
-                             {"privileged", "host_namespaces", "cgroup_namespace",
-                              "engine_sockets", "host_paths"}));
+  MOAT_TRY(json::CheckObject(
+      v, "deny",
+      {"privileged", "host_namespaces", "cgroup_namespace", "engine_sockets", "host_paths"}));
   struct {
     const char* key;
     bool* field;
@@ -204,10 +204,11 @@ Result<Profile> ParseProfile(const std::string& text, const std::string& name,
 
 Result<Profile> LoadProfile(const std::string& profiles_dir, const std::string& name) {
   bool valid = !name.empty() && name.size() <= 128 &&
-               std::all_of(name.begin(), name.end(), [](char c) {
-                 return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-                        c == '.';
-               }) &&
+               std::all_of(name.begin(), name.end(),
+                           [](char c) {
+                             return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' ||
+                                    c == '_' || c == '.';
+                           }) &&
                name[0] != '.';
   if (!valid) return Error{"profile name \"" + name + "\" is not a plain file name"};
   const std::string file = profiles_dir + "/" + name + ".json";

@@ -25,11 +25,11 @@ struct TmpfsMount {
 };
 
 struct DenyRules {
-  bool privileged = true;       // full capability set, or access to every host device
-  bool host_namespaces = true;  // pid/net/ipc/uts/mount missing or joined to the host's
+  bool privileged = true;         // full capability set, or access to every host device
+  bool host_namespaces = true;    // pid/net/ipc/uts/mount missing or joined to the host's
   bool cgroup_namespace = false;  // also require a private cgroup namespace
-  bool engine_sockets = true;   // bind mounts that expose docker/containerd/crio/podman sockets
-  bool host_paths = true;       // writable bind mounts of host /, /proc, /sys, /dev, /etc
+  bool engine_sockets = true;     // bind mounts that expose docker/containerd/crio/podman sockets
+  bool host_paths = true;         // writable bind mounts of host /, /proc, /sys, /dev, /etc
 };
 
 struct Profile {

@@ -15,16 +15,17 @@ Status ReadAbsolutePath(const json::Value& doc, const char* key, std::string* ou
   if (v == nullptr) return Status::Ok();
   auto s = json::ReadString(*v, key);
   if (!s.ok()) return s.error();
-  if (s->empty() || (*s)[0] != '/') return Error{std::string(key) + ": \"" + *s + "\" is not an absolute path"};
+  if (s->empty() || (*s)[0] != '/')
+    return Error{std::string(key) + ": \"" + *s + "\" is not an absolute path"};
   *out = *s;
   return Status::Ok();
 }
 
 Status ReadConfig(const json::Value& doc, Config* c) {
-  MOAT_TRY(json::CheckObject(doc, "",
-                             {"runtime", "mode", "profiles_dir", "default_profile", "audit_log",
-                              "state_dir"}));
-  if (doc.Find("runtime") == nullptr) return Error{"runtime: missing (the absolute path of runc or crun)"};
+  MOAT_TRY(json::CheckObject(
+      doc, "", {"runtime", "mode", "profiles_dir", "default_profile", "audit_log", "state_dir"}));
+  if (doc.Find("runtime") == nullptr)
+    return Error{"runtime: missing (the absolute path of runc or crun)"};
   MOAT_TRY(ReadAbsolutePath(doc, "runtime", &c->runtime));
   MOAT_TRY(ReadAbsolutePath(doc, "profiles_dir", &c->profiles_dir));
   MOAT_TRY(ReadAbsolutePath(doc, "audit_log", &c->audit_log));

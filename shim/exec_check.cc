@@ -23,8 +23,8 @@ void CheckFlags(const Context& ctx, const Governing& g, std::vector<std::string>
       denials->push_back("exec --cap " + name + ": " + cap.error().message);
       continue;
     }
-    bool given = g.profile.Apply({*cap}).count(*cap) != 0 &&
-                 (!g.has_ceiling || g.ceiling.count(*cap) != 0);
+    bool given =
+        g.profile.Apply({*cap}).count(*cap) != 0 && (!g.has_ceiling || g.ceiling.count(*cap) != 0);
     if (!given) {
       denials->push_back("exec --cap " + name + ": not given by profile \"" + g.profile.name +
                          "\"");

@@ -8,9 +8,9 @@ int main(int argc, char** argv) {
   try {
     return moat::shim::RunShim(argc, argv);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "moat: internal error: %s\n", e.what());
+    (void)std::fprintf(stderr, "moat: internal error: %s\n", e.what());
   } catch (...) {
-    std::fprintf(stderr, "moat: internal error\n");
+    (void)std::fprintf(stderr, "moat: internal error\n");
   }
   return 1;
 }

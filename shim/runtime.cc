@@ -1,5 +1,6 @@
 #include "shim/runtime.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,8 +10,6 @@
 
 #include "base/fs.h"
 #include "shim/state.h"
-
-extern char** environ;
 
 namespace moat::shim {
 
@@ -44,8 +43,8 @@ Status Decide(const Context& ctx, AuditRecord rec, const std::vector<std::string
     rec.mode = "audit";
     rec.decision = denials.empty() ? "allow" : "audit";
     if (!denials.empty()) {
-      ctx.log.Warning(rec.verb + " " + rec.id + ": audit mode, enforce would refuse: " +
-                      JoinReasons(denials));
+      ctx.log.Warning(rec.verb + " " + rec.id +
+                      ": audit mode, enforce would refuse: " + JoinReasons(denials));
     }
     Status st = WriteAudit(ctx.config.audit_log, rec);
     if (!st.ok()) ctx.log.Warning(st.error().Describe());
@@ -77,6 +76,18 @@ std::vector<char*> RuntimeEnv() {
   return env;
 }
 
+// Ignored signals and the signal mask survive execve. Libraries moat uses
+// (gpgme) ignore SIGPIPE; runc and the container must start from defaults.
+void ResetSignals() {
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD}) ::sigaction(sig, &dfl, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
 Status CheckRuntimeBinary(const Config& config) {
   struct stat st {};
   if (::stat(config.runtime.c_str(), &st) != 0) {
@@ -94,6 +105,7 @@ int ExecRuntime(const Config& config, char** argv, Logger& log) {
     return 1;
   }
   std::vector<char*> env = RuntimeEnv();
+  ResetSignals();
   ::execve(config.runtime.c_str(), argv, env.data());
   log.Error(config.file + ": runtime: cannot execute " + config.runtime + ": " +
             std::strerror(errno));
@@ -116,6 +128,7 @@ int RunDelete(const Config& config, const Invocation& inv, char** argv, Logger& 
     return 1;
   }
   if (pid == 0) {
+    ResetSignals();
     ::execve(config.runtime.c_str(), argv, env.data());
     ::_exit(127);
   }
@@ -161,14 +174,14 @@ int RunShim(int argc, char** argv) {
     return 1;
   }
   log.Open(inv->global.log, inv->global.log_format == "json", inv->global.debug);
-  if (inv->global.version) std::printf("moat-runtime version %s\n", MOAT_VERSION);
+  if (inv->global.version) (void)std::printf("moat-runtime version %s\n", MOAT_VERSION);
   auto config = LoadConfig();
   if (!config.ok()) {
     if (inv->global.version) return 0;
     log.Error(config.error().Describe());
     return 1;
   }
-  if (inv->global.version) std::fflush(stdout);
+  if (inv->global.version) (void)std::fflush(stdout);
   Context ctx{*config, *inv, log};
   Status st = Check(ctx);
   if (!st.ok()) {

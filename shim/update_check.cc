@@ -73,7 +73,8 @@ Status CheckUpdate(const Context& ctx) {
   }
   if (const std::string* p = ctx.inv.Last("pids-limit")) {
     int64_t n = 0;
-    if (!ParseGoInt64(*p, 10, &n)) return Error{"update --pids-limit: \"" + *p + "\" is not an integer"};
+    if (!ParseGoInt64(*p, 10, &n))
+      return Error{"update --pids-limit: \"" + *p + "\" is not an integer"};
     requested.emplace_back(n);
   }
   std::vector<std::string> denials;

@@ -4,10 +4,14 @@ namespace moat::verify {
 
 const char* EngineName(Engine e) {
   switch (e) {
-    case Engine::kDocker: return "docker";
-    case Engine::kContainerd: return "containerd";
-    case Engine::kPodman: return "podman";
-    case Engine::kUnknown: break;
+    case Engine::kDocker:
+      return "docker";
+    case Engine::kContainerd:
+      return "containerd";
+    case Engine::kPodman:
+      return "podman";
+    case Engine::kUnknown:
+      break;
   }
   return "unknown";
 }

@@ -1,7 +1,8 @@
 #include "launcher/harden.h"
 
-#include <catch2/catch.hpp>
 #include <sys/capability.h>
+
+#include <catch2/catch.hpp>
 
 #include "tests/unit/launcher/test_host.h"
 
@@ -66,8 +67,9 @@ TEST_CASE("harden: restricted on runc's default spec") {
   CHECK(Serialize(Get(config, {"linux", "resources", "pids", "limit"})) == "1024");
   const Value& mounts = *config.Find("mounts");
   const Value& tmp = mounts.items().back();
-  CHECK(Serialize(tmp) ==
-        R"({"destination":"/tmp","type":"tmpfs","source":"tmpfs","options":["nosuid","nodev","noexec","mode=1777","size=65536k","uid=65534","gid=65534"]})");
+  CHECK(
+      Serialize(tmp) ==
+      R"({"destination":"/tmp","type":"tmpfs","source":"tmpfs","options":["nosuid","nodev","noexec","mode=1777","size=65536k","uid=65534","gid=65534"]})");
   CHECK(out->uid == 65534);
   CHECK(out->bounding.empty());
   CHECK(Mentions(out->changes, "process.user: uid 0 gid 0 -> uid 65534 gid 65534"));
@@ -237,9 +239,9 @@ TEST_CASE("harden: a docker exec process is fitted to the profile") {
     CHECK(Serialize(*p.Find("user")) == R"({"uid":0,"gid":0})");  // baseline allows root
   }
   SECTION("exec: refuse turns reductions into denials") {
-    auto prof = ParseProfile(
-        R"({"user":{"root":"remap"},"capabilities":{"drop":["ALL"]},"exec":"refuse"})", "strict",
-        "strict.json");
+    auto prof =
+        ParseProfile(R"({"user":{"root":"remap"},"capabilities":{"drop":["ALL"]},"exec":"refuse"})",
+                     "strict", "strict.json");
     REQUIRE(prof.ok());
     Value p = *proc;
     auto out = HardenExecProcess(&p, *prof, nullptr);

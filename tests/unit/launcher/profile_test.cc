@@ -1,7 +1,8 @@
 #include "launcher/profile.h"
 
-#include <catch2/catch.hpp>
 #include <sys/capability.h>
+
+#include <catch2/catch.hpp>
 
 #include "tests/unit/launcher/test_host.h"
 
