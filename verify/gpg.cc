@@ -53,7 +53,7 @@ Status InitGpgme() {
       return;
     }
     gpgme_error_t err = gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP);
-    if (err) problem = GpgError("gpgme: no usable OpenPGP engine (gpg)", err);
+    if (err != 0) problem = GpgError("gpgme: no usable OpenPGP engine (gpg)", err);
   });
   if (!problem.empty()) return Error{problem};
   return Status::Ok();
@@ -144,7 +144,7 @@ gpgme_data_cbs kSinkCallbacks = {nullptr, SinkWrite, nullptr, nullptr};
 Result<DataPtr> DataFromMemory(std::string_view bytes) {
   gpgme_data_t raw = nullptr;
   gpgme_error_t err = gpgme_data_new_from_mem(&raw, bytes.data(), bytes.size(), 0);
-  if (err) return Error{GpgError("gpgme: cannot wrap data", err)};
+  if (err != 0) return Error{GpgError("gpgme: cannot wrap data", err)};
   return DataPtr(raw);
 }
 
@@ -170,13 +170,13 @@ std::string DescribeStatus(gpgme_signature_t sig, const std::string& fpr) {
 // Summary bits that mean the signature must not count, whatever the status.
 std::string DescribeSummary(gpgme_sigsum_t summary, const std::string& fpr) {
   const std::string key = fpr.empty() ? "an unidentified key" : "key " + fpr;
-  if (summary & GPGME_SIGSUM_RED) return "bad signature by " + key;
-  if (summary & GPGME_SIGSUM_KEY_REVOKED) return "signed by " + key + ", which is revoked";
-  if (summary & GPGME_SIGSUM_KEY_EXPIRED) return "signed by " + key + ", which has expired";
-  if (summary & GPGME_SIGSUM_SIG_EXPIRED) return "the signature by " + key + " has expired";
-  if (summary & GPGME_SIGSUM_KEY_MISSING)
+  if ((summary & GPGME_SIGSUM_RED) != 0) return "bad signature by " + key;
+  if ((summary & GPGME_SIGSUM_KEY_REVOKED) != 0) return "signed by " + key + ", which is revoked";
+  if ((summary & GPGME_SIGSUM_KEY_EXPIRED) != 0) return "signed by " + key + ", which has expired";
+  if ((summary & GPGME_SIGSUM_SIG_EXPIRED) != 0) return "the signature by " + key + " has expired";
+  if ((summary & GPGME_SIGSUM_KEY_MISSING) != 0)
     return "signed by " + key + ", which is not a trusted key";
-  if (summary & GPGME_SIGSUM_SYS_ERROR) return "gpg reported a system error for " + key;
+  if ((summary & GPGME_SIGSUM_SYS_ERROR) != 0) return "gpg reported a system error for " + key;
   return "";
 }
 
@@ -234,14 +234,14 @@ Status GpgVerifier::Init(const std::vector<std::string>& key_blobs) {
 
   gpgme_ctx_t raw = nullptr;
   gpgme_error_t err = gpgme_new(&raw);
-  if (err) return Error{GpgError("gpgme: cannot create a context", err)};
+  if (err != 0) return Error{GpgError("gpgme: cannot create a context", err)};
   ctx_.reset(raw);
   err = gpgme_set_protocol(ctx_.get(), GPGME_PROTOCOL_OpenPGP);
-  if (!err) {
+  if (err == 0) {
     err = gpgme_ctx_set_engine_info(ctx_.get(), GPGME_PROTOCOL_OpenPGP, nullptr, home_.c_str());
   }
-  if (!err) err = gpgme_set_keylist_mode(ctx_.get(), GPGME_KEYLIST_MODE_LOCAL);
-  if (err) return Error{GpgError("gpgme: cannot configure the context", err)};
+  if (err == 0) err = gpgme_set_keylist_mode(ctx_.get(), GPGME_KEYLIST_MODE_LOCAL);
+  if (err != 0) return Error{GpgError("gpgme: cannot configure the context", err)};
   gpgme_set_armor(ctx_.get(), 0);
   gpgme_set_textmode(ctx_.get(), 0);
   gpgme_set_offline(ctx_.get(), 1);
@@ -258,7 +258,7 @@ Status GpgVerifier::Import(std::string_view blob, size_t index,
   auto data = DataFromMemory(blob);
   if (!data.ok()) return data.error();
   gpgme_error_t err = gpgme_op_import(ctx_.get(), data->get());
-  if (err) return Error{GpgError(what + ": import failed", err)};
+  if (err != 0) return Error{GpgError(what + ": import failed", err)};
   gpgme_import_result_t result = gpgme_op_import_result(ctx_.get());
   size_t n = 0;
   if (result != nullptr) {
@@ -277,11 +277,11 @@ Status GpgVerifier::Import(std::string_view blob, size_t index,
 Status GpgVerifier::IndexKeys(const std::vector<std::string>& imported) {
   const std::set<std::string> wanted(imported.begin(), imported.end());
   gpgme_error_t err = gpgme_op_keylist_start(ctx_.get(), nullptr, 0);
-  if (err) return Error{GpgError("gpgme: cannot list the imported keys", err)};
+  if (err != 0) return Error{GpgError("gpgme: cannot list the imported keys", err)};
   for (;;) {
     gpgme_key_t raw = nullptr;
     err = gpgme_op_keylist_next(ctx_.get(), &raw);
-    if (err) break;
+    if (err != 0) break;
     KeyPtr key(raw);
     if (key->subkeys == nullptr || key->subkeys->fpr == nullptr) continue;
     std::string primary = Upper(key->subkeys->fpr);
@@ -306,14 +306,14 @@ Result<GpgVerified> GpgVerifier::Verify(std::string_view signature) {
   PlainSink sink;
   gpgme_data_t raw = nullptr;
   gpgme_error_t err = gpgme_data_new_from_cbs(&raw, &kSinkCallbacks, &sink);
-  if (err) return Error{GpgError("gpgme: cannot create the output buffer", err)};
+  if (err != 0) return Error{GpgError("gpgme: cannot create the output buffer", err)};
   DataPtr plain(raw);
 
   err = gpgme_op_verify(ctx_.get(), sig->get(), nullptr, plain.get());
   if (sink.overflow) {
     return Error{"signed content larger than " + std::to_string(kMaxPlaintext) + " bytes"};
   }
-  if (err) return Error{GpgError("gpg cannot verify the signature", err)};
+  if (err != 0) return Error{GpgError("gpg cannot verify the signature", err)};
   gpgme_verify_result_t result = gpgme_op_verify_result(ctx_.get());
   if (result == nullptr) return Error{"gpg returned no verification result"};
 

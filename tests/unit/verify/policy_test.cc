@@ -178,7 +178,7 @@ TEST_CASE("policy: every error names the file and the field", "[verify]") {
   TestDir dir;
   dir.Write("key.gpg", "KEY");
   dir.Write("empty.gpg", "");
-  ::symlink((dir.path() + "/key.gpg").c_str(), (dir.path() + "/link.gpg").c_str());
+  REQUIRE(::symlink((dir.path() + "/key.gpg").c_str(), (dir.path() + "/link.gpg").c_str()) == 0);
   auto d = [](const std::string& req) { return R"({"default":[)" + req + "]}"; };
   auto docker = [](const std::string& scope, const std::string& reqs) {
     return R"({"default":[{"type":"reject"}],"transports":{"docker":{")" + scope + R"(":)" + reqs +
