@@ -32,6 +32,7 @@ say "moat.conf (MOAT_CONFIG=$MOAT_CONFIG)"
 sed 's/^/  /' "$MOAT_CONFIG"
 say "starting a private dockerd with runtime \"moat\" = $MOAT_RUNTIME"
 start_dockerd demo "$MOAT_RUNTIME"
+moat_conf_jq '.docker_root = $r' --arg r "$DOCKERD_DIR/root"
 docker_import_busybox demo/busybox:latest
 echo "  imported demo/busybox:latest (its user is root)"
 

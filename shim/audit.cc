@@ -27,6 +27,11 @@ std::string FormatAudit(const AuditRecord& r) {
   Value reasons = Value::Array();
   for (const auto& c : r.reasons) reasons.Append(Value::String(c));
   v.Set("reasons", std::move(reasons));
+  if (!r.image.empty()) {
+    Value image = Value::Object();
+    for (const auto& [k, val] : r.image) image.Set(k, Value::String(val));
+    v.Set("image", std::move(image));
+  }
   return json::Serialize(v) + "\n";
 }
 

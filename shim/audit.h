@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -17,6 +18,8 @@ struct AuditRecord {
   std::string decision;  // allow | deny | audit
   std::vector<std::string> changes;
   std::vector<std::string> reasons;
+  /// The image and the trust decision (create/run/restore): key, value.
+  std::vector<std::pair<std::string, std::string>> image;
 };
 
 /// The record as one JSON line (with trailing newline).

@@ -7,6 +7,7 @@
 #include "base/fs.h"
 #include "base/json.h"
 #include "launcher/harden.h"
+#include "shim/image_check.h"
 #include "shim/runtime.h"
 #include "shim/state.h"
 
@@ -44,6 +45,9 @@ Status CheckBundle(const Context& ctx) {
   auto config = json::Parse(*text, limits);
   if (!config.ok()) return config.error().Wrap(file);
 
+  auto verdict = CheckImage(ctx, id, bundle, *config);
+  if (!verdict.ok()) return verdict.error();
+
   auto profile = launcher::LoadProfile(ctx.config.profiles_dir, ctx.config.default_profile);
   if (!profile.ok()) return profile.error();
   launcher::HostSystem host;
@@ -55,6 +59,9 @@ Status CheckBundle(const Context& ctx) {
   rec.id = id;
   rec.bundle = bundle;
   rec.profile = profile->name;
+  rec.image = verdict->audit;
+  std::vector<std::string> denials = verdict->denials;
+  for (const auto& d : outcome->denials) denials.push_back("profile \"" + profile->name + "\": " + d);
   auto apply = [&]() -> Status {
     if (!outcome->changes.empty()) {
       MOAT_TRY(ReplaceFileAt(tf->dir.get(), tf->name, json::Serialize(*config), &tf->st, file));
@@ -63,7 +70,7 @@ Status CheckBundle(const Context& ctx) {
     return SaveContainerState(ctx.config.state_dir, id,
                               ContainerState{profile->name, outcome->bounding});
   };
-  MOAT_TRY(Decide(ctx, rec, outcome->denials, outcome->changes, apply));
+  MOAT_TRY(Decide(ctx, rec, denials, outcome->changes, apply));
   for (const auto& c : outcome->changes) ctx.log.Debug(verb + " " + id + ": " + c);
   return Status::Ok();
 }

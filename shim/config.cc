@@ -22,14 +22,18 @@ Status ReadAbsolutePath(const json::Value& doc, const char* key, std::string* ou
 }
 
 Status ReadConfig(const json::Value& doc, Config* c) {
-  MOAT_TRY(json::CheckObject(
-      doc, "", {"runtime", "mode", "profiles_dir", "default_profile", "audit_log", "state_dir"}));
+  MOAT_TRY(json::CheckObject(doc, "",
+                             {"runtime", "mode", "profiles_dir", "default_profile", "audit_log",
+                              "state_dir", "policy", "registries_d", "docker_root"}));
   if (doc.Find("runtime") == nullptr)
     return Error{"runtime: missing (the absolute path of runc or crun)"};
   MOAT_TRY(ReadAbsolutePath(doc, "runtime", &c->runtime));
   MOAT_TRY(ReadAbsolutePath(doc, "profiles_dir", &c->profiles_dir));
   MOAT_TRY(ReadAbsolutePath(doc, "audit_log", &c->audit_log));
   MOAT_TRY(ReadAbsolutePath(doc, "state_dir", &c->state_dir));
+  MOAT_TRY(ReadAbsolutePath(doc, "policy", &c->policy));
+  MOAT_TRY(ReadAbsolutePath(doc, "registries_d", &c->registries_d));
+  MOAT_TRY(ReadAbsolutePath(doc, "docker_root", &c->docker_root));
   if (const json::Value* m = doc.Find("mode")) {
     auto s = json::ReadString(*m, "mode");
     if (!s.ok()) return s.error();

@@ -17,6 +17,11 @@ struct Config {
   std::string default_profile = "restricted";
   std::string audit_log = "/var/log/moat/audit.log";
   std::string state_dir = "/run/moat";
+  /// containers-policy.json(5) and containers-registries.d(5).
+  std::string policy = "/etc/containers/policy.json";
+  std::string registries_d = "/etc/containers/registries.d";
+  /// dockerd's data-root, where Docker containers' image identity is read.
+  std::string docker_root = "/var/lib/docker";
 };
 
 /// The default location, /etc/moat/moat.conf.

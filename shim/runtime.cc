@@ -55,8 +55,7 @@ Status Decide(const Context& ctx, AuditRecord rec, const std::vector<std::string
     rec.decision = "deny";
     Status st = WriteAudit(ctx.config.audit_log, rec);
     if (!st.ok()) ctx.log.Warning(st.error().Describe());
-    return Error{rec.verb + " " + rec.id + " refused by profile \"" + rec.profile +
-                 "\": " + JoinReasons(denials)};
+    return Error{rec.verb + " " + rec.id + " refused: " + JoinReasons(denials)};
   }
   if (apply) MOAT_TRY(apply());
   rec.decision = "allow";

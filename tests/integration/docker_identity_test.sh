@@ -16,42 +16,7 @@ export DOCKER_CONFIG="$W/docker-config" # `docker manifest` keeps its lists here
 mkdir -m 0700 "$DOCKER_CONFIG" "$W/bundles"
 
 # --- a registry on 127.0.0.1 ---------------------------------------------------
-start_registry() {
-  local try port pid
-  mkdir -m 0755 "$W/registry"
-  for try in 1 2 3 4 5 6 7 8; do
-    port=$((20000 + RANDOM % 40000))
-    cat >"$W/registry/config.yml" <<EOF
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: $W/registry/data
-http:
-  addr: 127.0.0.1:$port
-EOF
-    docker-registry serve "$W/registry/config.yml" >"$W/registry/log" 2>&1 &
-    pid=$!
-    local deadline=$((SECONDS + 20))
-    while pid_alive "$pid" && ((SECONDS < deadline)); do
-      if curl -sf "http://127.0.0.1:$port/v2/" >/dev/null; then
-        on_exit "kill $pid 2>/dev/null; wait_gone 10 $pid || kill -KILL $pid 2>/dev/null || true"
-        REG="127.0.0.1:$port"
-        return 0
-      fi
-      sleep 0.2
-    done
-    kill "$pid" 2>/dev/null || true
-    wait_gone 10 "$pid" || kill -KILL "$pid" 2>/dev/null || true
-    grep -q 'address already in use' "$W/registry/log" || {
-      cat "$W/registry/log" >&2
-      fail "docker-registry did not start (try $try)"
-    }
-  done
-  fail "docker-registry: no free port found"
-}
-start_registry
+start_registry "$W/registry"
 echo "registry at $REG"
 
 # --- a recording runtime, registered as "moat" in a private dockerd ---------------

@@ -9,6 +9,7 @@ need_moat_runtime
 W="$(tmp_dir work)"
 moat_env "$W/conf" enforce restricted
 start_dockerd moat "$MOAT_RUNTIME"
+moat_conf_jq '.docker_root = $r' --arg r "$DOCKERD_DIR/root"
 docker_import_busybox moat-test/busybox:1
 IMG=moat-test/busybox:1
 run() { docker run --rm --runtime moat --network none "$@"; }
@@ -27,6 +28,10 @@ assert_match "$out" $'\n1024\n' "pids.max"
 assert_match "$out" 'root-ro' "read-only rootfs"
 assert_match "$out" 'tmp-rw' "writable /tmp"
 grep -q '"decision":"allow"' "$W/conf/audit.log" || fail "no allow record in the audit log"
+image_id="$(docker image inspect -f '{{.Id}}' "$IMG")"
+jq -e --arg id "$image_id" 'select(.decision == "allow" and .verb == "create") | .image |
+    select(.engine == "docker" and .id == $id and .used_reference == "docker.io/moat-test/busybox:1")' \
+  "$W/conf/audit.log" >/dev/null || fail "audit record lacks the image identity: $(tail -n1 "$W/conf/audit.log")"
 
 echo "== refusals reach the docker CLI"
 refused() {
@@ -36,7 +41,7 @@ refused() {
   echo "$out"
   [[ "$out" == *"$want"* ]] || fail "docker run $*: output lacks '$want'"
 }
-refused 'refused by profile "restricted"' --privileged
+refused 'refused: profile "restricted": process.capabilities: holds CAP_SYS_ADMIN' --privileged
 refused "exposes a container engine's API socket" -v "$DOCKERD_DIR/docker.sock:/var/run/docker.sock"
 refused "no pid namespace" --pid host
 refused "writable bind mount of the host's /etc" -v /etc:/host-etc

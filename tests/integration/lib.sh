@@ -278,13 +278,21 @@ new_id() {
 moat_env() {
   local dir="$1" mode="${2:-enforce}" profile="${3:-restricted}"
   local profiles="${MOAT_PROFILES_DIR:-$MOAT_SOURCE_DIR/profiles}"
-  mkdir -p "$dir"
+  mkdir -p -m 0755 "$dir"
   chmod 0755 "$dir"
   [[ -d "$dir/state" ]] || mkdir -m 0700 "$dir/state"
+  # A trust policy that accepts any image (tests of signatures write their own)
+  # and an empty registries.d.
+  [[ -f "$dir/policy.json" ]] || echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$dir/policy.json"
+  chmod 0644 "$dir/policy.json"
+  [[ -d "$dir/registries.d" ]] || mkdir -m 0755 "$dir/registries.d"
   jq -n --arg runtime "$RUNC" --arg mode "$mode" --arg profiles "$profiles" \
     --arg profile "$profile" --arg audit "$dir/audit.log" --arg state "$dir/state" \
+    --arg policy "$dir/policy.json" --arg regd "$dir/registries.d" \
+    --arg docker_root "${DOCKERD_DIR:+$DOCKERD_DIR/root}" \
     '{runtime: $runtime, mode: $mode, profiles_dir: $profiles, default_profile: $profile,
-      audit_log: $audit, state_dir: $state}' >"$dir/moat.conf"
+      audit_log: $audit, state_dir: $state, policy: $policy, registries_d: $regd}
+     + (if $docker_root == "" then {} else {docker_root: $docker_root} end)' >"$dir/moat.conf"
   chmod 0644 "$dir/moat.conf"
   export MOAT_CONFIG="$dir/moat.conf"
 }
@@ -470,4 +478,44 @@ docker_import_busybox() {
     docker import --change 'CMD ["sh"]' - "$tag" >/dev/null ||
     fail "docker_import_busybox: docker import $tag failed"
   rm -rf --one-file-system "$dir"
+}
+
+# --- a local registry ------------------------------------------------------------
+
+# start_registry DIR: Debian's docker-registry serving on 127.0.0.1 (a free
+# port), storage under DIR; exports REG=127.0.0.1:PORT; stopped on exit.
+start_registry() {
+  local dir="$1" try port pid
+  mkdir -m 0755 "$dir"
+  for try in 1 2 3 4 5 6 7 8; do
+    port=$((20000 + RANDOM % 40000))
+    cat >"$dir/config.yml" <<EOF
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+http:
+  addr: 127.0.0.1:$port
+EOF
+    docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+    pid=$!
+    local deadline=$((SECONDS + 20))
+    while pid_alive "$pid" && ((SECONDS < deadline)); do
+      if curl -sf "http://127.0.0.1:$port/v2/" >/dev/null; then
+        on_exit "kill $pid 2>/dev/null; wait_gone 10 $pid || kill -KILL $pid 2>/dev/null || true"
+        REG="127.0.0.1:$port"
+        return 0
+      fi
+      sleep 0.2
+    done
+    kill "$pid" 2>/dev/null || true
+    wait_gone 10 "$pid" || kill -KILL "$pid" 2>/dev/null || true
+    grep -q 'address already in use' "$dir/log" || {
+      cat "$dir/log" >&2
+      fail "docker-registry did not start (try $try)"
+    }
+  done
+  fail "docker-registry: no free port found"
 }
