@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine (as root), builds moat and shows its main job
-# with a real, private dockerd that has moat-runtime as a runtime:
-#  - an ordinary `docker run` of a root image runs hardened (non-root, no
+# with a real, private dockerd that has moat-runtime as a runtime, a local
+# registry on 127.0.0.1 and a GPG signing key:
+#  - an image pulled from the registry and signed runs, hardened (non-root, no
 #    capabilities, no_new_privileges, read-only rootfs, pids limit);
+#  - the same image side-loaded (docker save | docker load) or retagged, and an
+#    unsigned one, are refused, with the policy scope and the failed check;
 #  - `--privileged`, the Docker socket, the host's pid namespace and a writable
 #    host /etc are refused, with moat's reason printed by the docker CLI;
 #  - `docker exec -u 0 --privileged` into the hardened container stays hardened;
@@ -27,34 +30,81 @@ show() {
 }
 
 W="$(tmp_dir demo)"
+start_registry "$W/registry"
+say "a local registry at $REG and a signing key"
+export GNUPGHOME="$W/gnupg"
+mkdir -m 0700 "$GNUPGHOME"
+on_exit "gpgconf --kill all >/dev/null 2>&1 || true"
+gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
+  --quick-gen-key 'release signer <release@demo.test>' ed25519 sign never 2>/dev/null
+FPR="$(gpg --with-colons --list-keys release@demo.test | awk -F: '/^fpr/ {print $10; exit}')"
+gpg --export "$FPR" >"$W/release.gpg"
+chmod 0644 "$W/release.gpg"
+echo "  key $FPR"
+
 moat_env "$W/conf" enforce restricted
-say "moat.conf (MOAT_CONFIG=$MOAT_CONFIG)"
-sed 's/^/  /' "$MOAT_CONFIG"
 say "starting a private dockerd with runtime \"moat\" = $MOAT_RUNTIME"
-start_dockerd demo "$MOAT_RUNTIME"
+start_dockerd demo "$MOAT_RUNTIME" "{\"insecure-registries\": [\"$REG\"]}"
 moat_conf_jq '.docker_root = $r' --arg r "$DOCKERD_DIR/root"
-docker_import_busybox demo/busybox:latest
-echo "  imported demo/busybox:latest (its user is root)"
+
+IMG="$REG/demo/busybox:1"
+say "publishing $IMG: push, then sign its manifest (skopeo, GPG simple signing)"
+docker_import_busybox "$IMG"
+docker push -q "$IMG" >/dev/null
+skopeo inspect --raw --tls-verify=false "docker://$IMG" >"$W/manifest.json"
+DIGEST="sha256:$(sha256sum "$W/manifest.json" | cut -d' ' -f1)"
+LOOK="$W/lookaside"
+mkdir -p "$LOOK/demo/busybox@sha256=${DIGEST#sha256:}"
+skopeo standalone-sign -o "$LOOK/demo/busybox@sha256=${DIGEST#sha256:}/signature-1" \
+  "$W/manifest.json" "$IMG" "$FPR"
+echo "  $IMG = $DIGEST, signature in $LOOK"
+docker rmi -f "$IMG" >/dev/null
+
+jq -n --arg reg "$REG" --arg key "$W/release.gpg" '
+  {default: [{type: "reject"}],
+   transports: {docker: {($reg + "/demo"): [{type: "signedBy", keyType: "GPGKeys", keyPath: $key}]}}}' \
+  >"$W/conf/policy.json"
+printf 'docker:\n  %s:\n    lookaside: file://%s\n' "$REG" "$LOOK" >"$W/conf/registries.d/demo.yaml"
+chmod 0644 "$W/conf/policy.json" "$W/conf/registries.d/demo.yaml"
+say "the node's trust policy and moat.conf"
+sed 's/^/  /' "$W/conf/policy.json"
+sed 's/^/  /' "$MOAT_CONFIG"
 
 probe='echo "uid=$(id -u) gid=$(id -g)"; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status;
   echo "pids.max=$(cat /sys/fs/cgroup/pids/pids.max)";
   touch /x 2>/dev/null && echo "rootfs: writable" || echo "rootfs: read-only";
   touch /tmp/x && echo "/tmp: writable"'
-say "an ordinary container runs hardened by profile \"restricted\""
-show docker run --rm --runtime moat --network none demo/busybox sh -c "$probe"
+say "the signed image, pulled from the registry, runs hardened by profile \"restricted\""
+docker pull -q "$IMG" >/dev/null
+show docker run --rm --runtime moat --network none "$IMG" sh -c "$probe"
 
-say "what the profile forbids is refused, and docker says why"
-show docker run --rm --runtime moat --network none --privileged demo/busybox true
-show docker run --rm --runtime moat --network none -v "$DOCKERD_DIR/docker.sock:/var/run/docker.sock" demo/busybox true
-show docker run --rm --runtime moat --network none --pid host demo/busybox true
-show docker run --rm --runtime moat --network none -v /etc:/host-etc demo/busybox true
+say "side-loaded and unsigned images are refused, and docker says why"
+docker save "$IMG" -o "$W/image.tar"
+docker rmi -f "$IMG" >/dev/null
+docker load -q -i "$W/image.tar" >/dev/null
+echo "  (docker save | docker load of the very same image: no registry manifest on the node)"
+show docker run --rm --runtime moat --network none "$IMG" true
+docker rmi -f "$IMG" >/dev/null
+docker pull -q "$IMG" >/dev/null
+docker tag "$IMG" "$REG/demo/retagged:1"
+echo "  (the signed image retagged under a name nobody signed)"
+show docker run --rm --runtime moat --network none "$REG/demo/retagged:1" true
+docker_import_busybox "$REG/demo/unsigned:1"
+echo "  (an image imported on the node under the trusted namespace)"
+show docker run --rm --runtime moat --network none "$REG/demo/unsigned:1" true
+
+say "what the profile forbids is refused, even for the signed image"
+show docker run --rm --runtime moat --network none --privileged "$IMG" true
+show docker run --rm --runtime moat --network none -v "$DOCKERD_DIR/docker.sock:/var/run/docker.sock" "$IMG" true
+show docker run --rm --runtime moat --network none --pid host "$IMG" true
+show docker run --rm --runtime moat --network none -v /etc:/host-etc "$IMG" true
 
 say "docker exec cannot undo the hardening"
-cid="$(docker run -d --runtime moat --network none demo/busybox sleep 120)"
+cid="$(docker run -d --runtime moat --network none "$IMG" sleep 120)"
 show docker exec -u 0 --privileged "$cid" sh -c 'id -u; grep CapEff /proc/self/status'
 docker rm -f "$cid" >/dev/null
 
 say "the audit log ($W/conf/audit.log), one JSON line per decision"
-jq -c '{verb, id: .id[0:12], decision, reasons: (.reasons | length), changes: (.changes | length)}' \
-  "$W/conf/audit.log" | sed 's/^/  /'
-say "done (the private dockerd is stopped and its files removed on exit)"
+jq -c '{verb, id: .id[0:12], decision, trusted: .image.trusted, reasons: (.reasons | length),
+        changes: (.changes | length)}' "$W/conf/audit.log" | sed 's/^/  /'
+say "done (the private dockerd and registry are stopped and their files removed on exit)"
