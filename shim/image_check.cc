@@ -51,9 +51,10 @@ Result<ImageVerdict> CheckImage(const Context& ctx, const std::string& id,
     image.evidence.push_back("no engine record of container " + id + " (not in " +
                              ctx.config.docker_root + "/containers)");
   }
-  verify::TrustDecision d = verify::EvaluateTrust(*policy, *registries, image);
-  const std::string what = image.config_digest.empty() ? "image of unknown origin"
-                                                       : "image " + image.config_digest;
+  verify::TrustDecision d =
+      verify::EvaluateTrust(*policy, *registries, image, ctx.config.state_dir + "/cache/gpg");
+  const std::string what =
+      image.config_digest.empty() ? "image of unknown origin" : "image " + image.config_digest;
   v.audit.emplace_back("engine", verify::EngineName(image.engine));
   if (!image.config_digest.empty()) v.audit.emplace_back("id", image.config_digest);
   if (!image.used_reference.empty()) v.audit.emplace_back("used_reference", image.used_reference);

@@ -7,6 +7,7 @@
 #include "verify/lookaside.h"
 #include "verify/payload.h"
 #include "verify/sigstore.h"
+#include "verify/verify_cache.h"
 
 namespace moat::verify {
 
@@ -41,7 +42,7 @@ std::vector<Reference> Candidates(const ImageIdentity& image, std::vector<std::s
 // success, an error saying what failed otherwise.
 Result<std::string> CheckOne(const Requirement& req, const Reference& ref,
                              const VerifiedManifest& manifest, const StoredSignature& stored,
-                             std::unique_ptr<GpgVerifier>* gpg) {
+                             const VerifyCache& cache, std::unique_ptr<GpgVerifier>* gpg) {
   auto blob = ParseSignatureBlob(stored.bytes, stored.path);
   if (!blob.ok()) return blob.error();
   SignaturePayload payload;
@@ -50,15 +51,21 @@ Result<std::string> CheckOne(const Requirement& req, const Reference& ref,
     if (blob->format != SignatureFormat::kSimpleSigning) {
       return Error{stored.path + ": a sigstore signature, and signedBy needs a GPG one"};
     }
-    if (!*gpg) {
-      std::vector<std::string> keys;
-      for (const auto& k : req.keys) keys.push_back(k.bytes);
-      auto v = GpgVerifier::Create(keys);
-      if (!v.ok()) return v.error().Wrap(req.where);
-      *gpg = std::move(v.value());
+    std::vector<std::string> keys;
+    for (const auto& k : req.keys) keys.push_back(k.bytes);
+    const std::string cache_key = VerifyCache::GpgKey(keys, blob->data);
+    std::optional<GpgVerified> verified = cache.GetGpg(cache_key);
+    if (!verified) {
+      if (!*gpg) {
+        auto v = GpgVerifier::Create(keys);
+        if (!v.ok()) return v.error().Wrap(req.where);
+        *gpg = std::move(v.value());
+      }
+      auto fresh = (*gpg)->Verify(blob->data);
+      if (!fresh.ok()) return fresh.error().Wrap(stored.path);
+      cache.PutGpg(cache_key, *fresh);
+      verified = std::move(fresh.value());
     }
-    auto verified = (*gpg)->Verify(blob->data);
-    if (!verified.ok()) return verified.error().Wrap(stored.path);
     auto p = ParsePayload(verified->plaintext, PayloadKind::kSimpleSigning, stored.path);
     if (!p.ok()) return p.error();
     payload = *p;
@@ -98,10 +105,12 @@ Result<std::string> CheckOne(const Requirement& req, const Reference& ref,
 }
 
 Result<std::string> CheckSigned(const Requirement& req, const Reference& ref,
-                                const RegistriesD& registries, const ImageIdentity& image) {
+                                const RegistriesD& registries, const ImageIdentity& image,
+                                const VerifyCache& cache) {
   if (image.manifests.empty()) {
-    return Error{"no registry manifest of this image is on the host (loaded, imported or built "
-                 "locally): no signature can cover it"};
+    return Error{
+        "no registry manifest of this image is on the host (loaded, imported or built "
+        "locally): no signature can cover it"};
   }
   auto base = registries.LookasideFor(ref);
   if (!base.ok()) return base.error();
@@ -117,7 +126,7 @@ Result<std::string> CheckSigned(const Requirement& req, const Reference& ref,
       continue;
     }
     for (const auto& s : *sigs) {
-      auto r = CheckOne(req, ref, m, s, &gpg);
+      auto r = CheckOne(req, ref, m, s, cache, &gpg);
       if (r.ok()) return r;
       last = r.error().Describe();
     }
@@ -128,8 +137,9 @@ Result<std::string> CheckSigned(const Requirement& req, const Reference& ref,
 }  // namespace
 
 TrustDecision EvaluateTrust(const Policy& policy, const RegistriesD& registries,
-                            const ImageIdentity& image) {
+                            const ImageIdentity& image, const std::string& cache_dir) {
   TrustDecision d;
+  const VerifyCache cache(cache_dir);
   std::vector<std::string> notes;
   std::vector<Reference> candidates = Candidates(image, &notes);
   if (candidates.empty()) {
@@ -144,9 +154,10 @@ TrustDecision EvaluateTrust(const Policy& policy, const RegistriesD& registries,
       d.allow = true;
       d.how = "insecureAcceptAnything";
     } else {
-      d.reasons.push_back("the image has no name the engine recorded, so no signature can be "
-                          "checked, and the policy's default requires more than "
-                          "insecureAcceptAnything");
+      d.reasons.push_back(
+          "the image has no name the engine recorded, so no signature can be "
+          "checked, and the policy's default requires more than "
+          "insecureAcceptAnything");
     }
     d.reasons.insert(d.reasons.end(), notes.begin(), notes.end());
     return d;
@@ -169,11 +180,12 @@ TrustDecision EvaluateTrust(const Policy& policy, const RegistriesD& registries,
           break;
         case RequirementType::kSignedBy:
         case RequirementType::kSigstoreSigned: {
-          auto r = CheckSigned(req, ref, registries, image);
+          auto r = CheckSigned(req, ref, registries, image, cache);
           if (r.ok()) {
             how.push_back(std::string(RequirementTypeName(req.type)) + ": " + *r);
           } else {
-            failure = req.where + ": " + RequirementTypeName(req.type) + ": " + r.error().Describe();
+            failure =
+                req.where + ": " + RequirementTypeName(req.type) + ": " + r.error().Describe();
           }
           break;
         }
@@ -188,8 +200,8 @@ TrustDecision EvaluateTrust(const Policy& policy, const RegistriesD& registries,
       d.reasons.clear();
       return d;
     }
-    d.reasons.push_back(ref.String() + " (scope " + scope + "): " +
-                        (failure.empty() ? "no requirements" : failure));
+    d.reasons.push_back(ref.String() + " (scope " + scope +
+                        "): " + (failure.empty() ? "no requirements" : failure));
   }
   d.reasons.insert(d.reasons.end(), notes.begin(), notes.end());
   return d;

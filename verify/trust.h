@@ -31,7 +31,8 @@ struct TrustDecision {
 /// stored in the lookaside directory registries.d gives for that name, over a
 /// manifest of this image (ImageIdentity::manifests), whose claimed identity
 /// the requirement's signedIdentity accepts for that name.
+/// `cache_dir` (may be empty) keeps GPG verification results between calls.
 TrustDecision EvaluateTrust(const Policy& policy, const RegistriesD& registries,
-                            const ImageIdentity& image);
+                            const ImageIdentity& image, const std::string& cache_dir = "");
 
 }  // namespace moat::verify

@@ -74,6 +74,9 @@ assert_eq "$out" 65534 "uid"
 tail -n1 "$W/conf/audit.log" | jq -e --arg d "$DIGEST" --arg f "$FPR" \
   '.decision == "allow" and .image.trusted == "yes" and (.image.how | contains($f) and contains($d))' \
   >/dev/null || fail "audit record: $(tail -n1 "$W/conf/audit.log")"
+assert_eq "$(ls "$W/conf/state/cache/gpg" | wc -l)" 1 "cached GPG results"
+out="$(run "$IMG" id -u 2>&1)" || fail "signed image refused on the cached path: $out"
+assert_eq "$(ls "$W/conf/state/cache/gpg" | wc -l)" 1 "cached GPG results after a repeat create"
 
 echo "== the same bits under another name are refused"
 docker tag "$IMG" "$REG/moat/renamed:1"
