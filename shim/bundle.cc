@@ -61,7 +61,8 @@ Status CheckBundle(const Context& ctx) {
   rec.profile = profile->name;
   rec.image = verdict->audit;
   std::vector<std::string> denials = verdict->denials;
-  for (const auto& d : outcome->denials) denials.push_back("profile \"" + profile->name + "\": " + d);
+  for (const auto& d : outcome->denials)
+    denials.push_back("profile \"" + profile->name + "\": " + d);
   auto apply = [&]() -> Status {
     if (!outcome->changes.empty()) {
       MOAT_TRY(ReplaceFileAt(tf->dir.get(), tf->name, json::Serialize(*config), &tf->st, file));

@@ -47,7 +47,7 @@ conf_dir="$MOAT_TEST_TMP/conf"
 moat_env "$conf_dir" audit baseline
 assert_eq "$MOAT_CONFIG" "$conf_dir/moat.conf" "MOAT_CONFIG"
 assert_eq "$(jq -c 'keys' "$MOAT_CONFIG")" \
-  '["audit_log","default_profile","mode","profiles_dir","runtime","state_dir"]' "moat.conf keys"
+  '["audit_log","default_profile","mode","policy","profiles_dir","registries_d","runtime","state_dir"]' "moat.conf keys"
 assert_eq "$(jq -r '.mode + " " + .default_profile' "$MOAT_CONFIG")" "audit baseline" "mode, profile"
 assert_eq "$(jq -r '.profiles_dir' "$MOAT_CONFIG")" "$MOAT_SOURCE_DIR/profiles" "profiles_dir"
 assert_eq "$(stat -c '%U %a' "$conf_dir" "$MOAT_CONFIG" "$conf_dir/state" | tr '\n' ' ')" \
