@@ -12,80 +12,13 @@
 namespace moat::verify::docker {
 namespace {
 
-// dockerd's and containerd's own cap on a manifest they fetch.
-constexpr size_t kMaxManifest = 4u << 20;
-
 constexpr std::string_view kDockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
 constexpr std::string_view kDockerList =
     "application/vnd.docker.distribution.manifest.list.v2+json";
 constexpr std::string_view kOciManifest = "application/vnd.oci.image.manifest.v1+json";
 constexpr std::string_view kOciIndex = "application/vnd.oci.image.index.v1+json";
 
-struct Blob {
-  std::string digest;
-  std::string bytes;
-  std::string path;   // for messages
-  std::string store;  // for evidence
-};
-
-enum class Kind { kManifest, kIndex, kSchema1 };
-
-struct Doc {
-  Kind kind = Kind::kManifest;
-  std::string media_type;
-  json::Value v;
-};
-
-/// The content stores, opened on first use.
-class Stores {
- public:
-  explicit Stores(const std::vector<std::string>& paths) : paths_(paths) {}
-
-  /// The blob named `digest` from the first store holding it, checked
-  /// against its name; nullopt when no store holds it.
-  Result<std::optional<Blob>> Find(const std::string& digest) {
-    if (!IsSha256Digest(digest)) return std::optional<Blob>();  // stores hold sha256 only
-    if (!opened_) MOAT_TRY(OpenAll());
-    const std::string rel = "blobs/sha256/" + digest.substr(7);
-    for (const Tree& t : trees_) {
-      auto bytes = t.Read(rel, kMaxManifest);
-      if (!bytes.ok()) {
-        if (bytes.error().err == ENOENT) continue;
-        return bytes.error();
-      }
-      const std::string actual = Sha256Digest(*bytes);
-      if (actual != digest) {
-        return Error{t.Display(rel) + ": content hashes to " + actual + ", not to its name"};
-      }
-      return std::optional<Blob>(Blob{digest, std::move(bytes.value()), t.Display(rel), t.path()});
-    }
-    return std::optional<Blob>();
-  }
-
-  std::string Names() const {
-    std::string out;
-    for (const std::string& p : paths_) out += (out.empty() ? "" : ", ") + p;
-    return out.empty() ? "(none configured)" : out;
-  }
-
- private:
-  Status OpenAll() {
-    opened_ = true;
-    for (const std::string& p : paths_) {
-      auto t = Tree::Open(p, nullptr);  // content-addressed: the hash is the check
-      if (!t.ok()) {
-        if (t.error().err == ENOENT) continue;
-        return t.error();
-      }
-      trees_.push_back(std::move(t.value()));
-    }
-    return Status::Ok();
-  }
-
-  std::vector<std::string> paths_;
-  std::vector<Tree> trees_;
-  bool opened_ = false;
-};
+}  // namespace
 
 Result<Doc> Classify(const Blob& b) {
   json::Limits limits;
@@ -148,11 +81,6 @@ Result<std::string> ConfigDigest(const Doc& d, const std::string& where) {
   return s;
 }
 
-struct Entry {
-  std::string digest;
-  std::string platform;  // "linux/amd64", "" when not given
-};
-
 Result<std::vector<Entry>> IndexEntries(const Doc& d, const std::string& where) {
   const json::Value* list = d.v.Find("manifests");
   if (list == nullptr) return Error{where + ": manifests: missing"};
@@ -182,6 +110,59 @@ Result<std::vector<Entry>> IndexEntries(const Doc& d, const std::string& where) 
   }
   return out;
 }
+
+namespace {
+
+/// The content stores, opened on first use.
+class Stores {
+ public:
+  explicit Stores(const std::vector<std::string>& paths) : paths_(paths) {}
+
+  /// The blob named `digest` from the first store holding it, checked
+  /// against its name; nullopt when no store holds it.
+  Result<std::optional<Blob>> Find(const std::string& digest) {
+    if (!IsSha256Digest(digest)) return std::optional<Blob>();  // stores hold sha256 only
+    if (!opened_) MOAT_TRY(OpenAll());
+    const std::string rel = "blobs/sha256/" + digest.substr(7);
+    for (const Tree& t : trees_) {
+      auto bytes = t.Read(rel, kMaxManifest);
+      if (!bytes.ok()) {
+        if (bytes.error().err == ENOENT) continue;
+        return bytes.error();
+      }
+      const std::string actual = Sha256Digest(*bytes);
+      if (actual != digest) {
+        return Error{t.Display(rel) + ": content hashes to " + actual + ", not to its name"};
+      }
+      return std::optional<Blob>(Blob{digest, std::move(bytes.value()), t.Display(rel), t.path()});
+    }
+    return std::optional<Blob>();
+  }
+
+  std::string Names() const {
+    std::string out;
+    for (const std::string& p : paths_) out += (out.empty() ? "" : ", ") + p;
+    return out.empty() ? "(none configured)" : out;
+  }
+
+ private:
+  Status OpenAll() {
+    opened_ = true;
+    for (const std::string& p : paths_) {
+      auto t = Tree::Open(p, nullptr);  // content-addressed: the hash is the check
+      if (!t.ok()) {
+        if (t.error().err == ENOENT) continue;
+        return t.error();
+      }
+      trees_.push_back(std::move(t.value()));
+    }
+    return Status::Ok();
+  }
+
+  std::vector<std::string> paths_;
+  std::vector<Tree> trees_;
+  bool opened_ = false;
+};
 
 void AddUnique(std::vector<std::string>* to, const std::vector<std::string>& from) {
   for (const std::string& s : from) {

@@ -66,6 +66,12 @@ Status Tree::CheckOwner(int fd, const std::string& display) const {
 }
 
 Result<std::string> Tree::Read(std::string_view rel, size_t max_bytes) const {
+  auto fd = OpenFile(rel);
+  if (!fd.ok()) return fd.error();
+  return ReadFd(fd->get(), Display(rel), max_bytes);
+}
+
+Result<UniqueFd> Tree::OpenFile(std::string_view rel) const {
   UniqueFd held;  // the current directory below the root, when not the root
   int dir = fd_.get();
   size_t pos = 0;
@@ -93,7 +99,7 @@ Result<std::string> Tree::Read(std::string_view rel, size_t max_bytes) const {
   auto fd = OpenRegularAt(dir, name, shown);
   if (!fd.ok()) return fd.error();
   MOAT_TRY(CheckOwner(fd->get(), shown));
-  return ReadFd(fd->get(), shown, max_bytes);
+  return fd;
 }
 
 }  // namespace moat::verify::docker

@@ -1,7 +1,8 @@
 // Reading dockerd's and containerd's files for the Docker resolver: below an
 // opened root, no symlink is followed at any component, sizes are capped and,
 // where the bytes are not content-addressed, owners are checked.
-// Internal to verify/ (docker_resolver.cc, docker_manifests.cc).
+// Internal to verify/ (docker_resolver.cc, docker_manifests.cc,
+// containerd_resolver.cc).
 #pragma once
 
 #include <sys/types.h>
@@ -31,6 +32,9 @@ class Tree {
   /// Reads the regular file `rel` ("a/b/file", no "." or ".." components),
   /// at most max_bytes. A missing component keeps errno ENOENT in the error.
   Result<std::string> Read(std::string_view rel, size_t max_bytes) const;
+
+  /// Opens the regular file `rel` as Read does (same checks), without reading it.
+  Result<UniqueFd> OpenFile(std::string_view rel) const;
 
   /// "<root>/<rel>", for messages.
   std::string Display(std::string_view rel) const;

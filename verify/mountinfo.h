@@ -1,0 +1,45 @@
+// The mount table as /proc/<pid>/mountinfo lists it (proc(5)), for checking
+// that a container's rootfs is the overlay its engine says it is.
+//
+// Parsed by hand rather than with libmount: Debian ships no static libmount,
+// and moat-runtime is a static PIE.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace moat::verify {
+
+/// One line of mountinfo, with the kernel's octal escapes (\040 and the
+/// like) undone in every field and in each super option.
+struct MountEntry {
+  std::string root;         // field 4: the mounted directory within its filesystem
+  std::string mount_point;  // field 5
+  std::string fs_type;      // after " - "
+  std::string source;
+  /// Super options split at the commas between them ("lowerdir=/a:/b").
+  std::vector<std::string> super_options;
+
+  /// The value of super option `key=`; nullopt when absent.
+  std::optional<std::string> Option(std::string_view key) const;
+};
+
+/// Parses a whole mountinfo text; `display` names it in errors
+/// ("/proc/self/mountinfo: line 3: ...").
+Result<std::vector<MountEntry>> ParseMountInfo(std::string_view text, const std::string& display);
+
+/// The mount visible at `mount_point`: the last one listed there (mounts on
+/// the same point stack, latest on top); nullopt when nothing is mounted there.
+std::optional<MountEntry> TopMountAt(const std::vector<MountEntry>& mounts,
+                                     std::string_view mount_point);
+
+/// overlayfs' lowerdir option split into layers, top first. Only what the
+/// kernel shows for a plain "lowerdir=a:b:c" is accepted: an empty layer
+/// ("::", data-only layers) or a backslash escape is an error.
+Result<std::vector<std::string>> SplitLowerDirs(std::string_view lowerdir);
+
+}  // namespace moat::verify
