@@ -25,14 +25,8 @@ need_moat_runtime
 
 W="$(tmp_dir work)"
 start_registry "$W/registry"
-export GNUPGHOME="$W/gnupg"
-mkdir -m 0700 "$GNUPGHOME"
-on_exit "gpgconf --kill all >/dev/null 2>&1 || true"
-gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
-  --quick-gen-key 'bench <bench@moat.test>' ed25519 sign never 2>/dev/null
-FPR="$(gpg --with-colons --list-keys bench@moat.test | awk -F: '/^fpr/ {print $10; exit}')"
-gpg --export "$FPR" >"$W/key.gpg"
-chmod 0644 "$W/key.gpg"
+gpg_signing_key "$W/gnupg" bench bench@moat.test
+cp "$W/gnupg.bench@moat.test.gpg" "$W/key.gpg"
 
 moat_env "$W/conf" enforce restricted
 start_dockerd bench "$MOAT_RUNTIME" \

@@ -32,14 +32,8 @@ show() {
 W="$(tmp_dir demo)"
 start_registry "$W/registry"
 say "a local registry at $REG and a signing key"
-export GNUPGHOME="$W/gnupg"
-mkdir -m 0700 "$GNUPGHOME"
-on_exit "gpgconf --kill all >/dev/null 2>&1 || true"
-gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
-  --quick-gen-key 'release signer <release@demo.test>' ed25519 sign never 2>/dev/null
-FPR="$(gpg --with-colons --list-keys release@demo.test | awk -F: '/^fpr/ {print $10; exit}')"
-gpg --export "$FPR" >"$W/release.gpg"
-chmod 0644 "$W/release.gpg"
+gpg_signing_key "$W/gnupg" 'release signer' release@demo.test
+cp "$W/gnupg.release@demo.test.gpg" "$W/release.gpg"
 echo "  key $FPR"
 
 moat_env "$W/conf" enforce restricted

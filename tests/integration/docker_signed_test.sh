@@ -13,16 +13,10 @@ start_registry "$W/registry"
 echo "registry at $REG"
 
 echo "== keys"
-export GNUPGHOME="$W/gnupg"
-mkdir -m 0700 "$GNUPGHOME"
-on_exit "gpgconf --kill all >/dev/null 2>&1 || true"
-gpg --batch --quiet --pinentry-mode loopback --passphrase '' --quick-gen-key 'moat signer <signer@moat.test>' ed25519 sign never
-gpg --batch --quiet --pinentry-mode loopback --passphrase '' --quick-gen-key 'someone else <other@moat.test>' ed25519 sign never
-FPR="$(gpg --with-colons --list-keys signer@moat.test | awk -F: '/^fpr/ {print $10; exit}')"
-OTHER="$(gpg --with-colons --list-keys other@moat.test | awk -F: '/^fpr/ {print $10; exit}')"
-gpg --export "$FPR" >"$W/signer.gpg"
-gpg --export "$OTHER" >"$W/other.gpg"
-chmod 0644 "$W/signer.gpg" "$W/other.gpg"
+gpg_signing_key "$W/gnupg" 'someone else' other@moat.test
+cp "$W/gnupg.other@moat.test.gpg" "$W/other.gpg"
+gpg_signing_key "$W/gnupg" 'moat signer' signer@moat.test
+cp "$W/gnupg.signer@moat.test.gpg" "$W/signer.gpg"
 
 echo "== moat, dockerd, and an image pushed to and pulled from the registry"
 moat_env "$W/conf" enforce restricted

@@ -519,3 +519,22 @@ EOF
   done
   fail "docker-registry: no free port found"
 }
+
+# --- signing keys ----------------------------------------------------------------
+
+# gpg_signing_key DIR NAME EMAIL: a passphrase-less ed25519 signing key in the
+# GNUPGHOME DIR (created 0700 and exported as GNUPGHOME; its agent is stopped
+# on exit); its public key exported to DIR.pub.gpg (root-owned, 0644). Sets FPR.
+gpg_signing_key() {
+  local dir="$1" name="$2" email="$3"
+  export GNUPGHOME="$dir"
+  [[ -d "$dir" ]] || {
+    mkdir -m 0700 "$dir"
+    on_exit "GNUPGHOME='$dir' gpgconf --kill all >/dev/null 2>&1 || true"
+  }
+  gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
+    --quick-gen-key "$name <$email>" ed25519 sign never 2>/dev/null
+  FPR="$(gpg --with-colons --list-keys "$email" | awk -F: '/^fpr/ {print $10; exit}')"
+  gpg --export "$FPR" >"$dir.$email.gpg"
+  chmod 0644 "$dir.$email.gpg"
+}

@@ -11,17 +11,12 @@
 #include <vector>
 
 #include "base/json.h"
+#include "tests/tools/identity_json.h"
 #include "verify/docker_resolver.h"
 
 namespace {
 
 using moat::json::Value;
-
-Value Strings(const std::vector<std::string>& v) {
-  Value a = Value::Array();
-  for (const std::string& s : v) a.Append(Value::String(s));
-  return a;
-}
 
 int Usage() {
   (void)std::fprintf(stderr,
@@ -57,24 +52,7 @@ int Main(int argc, char** argv) {
     (void)std::fprintf(stderr, "moat_identity: %s\n", id.error().Describe().c_str());
     return 1;
   }
-  Value out = Value::Object();
-  out.Set("engine", Value::String(moat::verify::EngineName(id->engine)));
-  out.Set("config_digest", Value::String(id->config_digest));
-  out.Set("used_reference", Value::String(id->used_reference));
-  out.Set("tags", Strings(id->tags));
-  Value manifests = Value::Array();
-  for (const auto& m : id->manifests) {
-    Value v = Value::Object();
-    v.Set("digest", Value::String(m.digest));
-    v.Set("media_type", Value::String(m.media_type));
-    v.Set("repositories", Strings(m.repositories));
-    v.Set("via_index", Strings(m.via_index));
-    v.Set("size", Value::Number(static_cast<int64_t>(m.bytes.size())));
-    if (bytes) v.Set("bytes", Value::String(m.bytes));
-    manifests.Append(std::move(v));
-  }
-  out.Set("manifests", std::move(manifests));
-  out.Set("evidence", Strings(id->evidence));
+  Value out = moat::testing::IdentityJson(*id, bytes);
   return std::printf("%s\n", moat::json::Serialize(out, true).c_str()) < 0 ? 1 : 0;
 }
 
