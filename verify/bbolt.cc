@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -233,6 +234,14 @@ Result<bool> BoltDb::Unchanged() const {
 Status BoltDb::View(const std::function<Status(const BoltDb&)>& read, int attempts) {
   view_reads_ = 0;
   for (int i = 0; i < attempts; ++i) {
+    if (i > 0) {
+      // containerd commits in bursts (a task start writes several times):
+      // back off a little more after each torn read, ~1 s in all at most.
+      struct timespec pause {
+        0, (2'000'000L << (i < 6 ? i : 6))
+      };
+      ::nanosleep(&pause, nullptr);
+    }
     MOAT_TRY(Refresh());
     ++view_reads_;
     Status s = read(*this);

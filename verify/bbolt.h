@@ -68,7 +68,7 @@ class BoltDb {
   /// pages after it; when a commit happened meanwhile, selects the new state
   /// and runs `read` again, at most `attempts` times in all. `read` must
   /// reset whatever it fills in. Returns what the last, stable run returned.
-  Status View(const std::function<Status(const BoltDb&)>& read, int attempts = 8);
+  Status View(const std::function<Status(const BoltDb&)>& read, int attempts = 12);
 
   /// The value of `key` in the bucket at `bucket_path` (from the root; an
   /// empty path is the root bucket, which holds only buckets in practice).
