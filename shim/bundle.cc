@@ -1,13 +1,11 @@
 // create, run, restore: the bundle's config.json is read once through a
 // directory fd, hardened, and replaced atomically before runc reads it.
+#include "shim/bundle.h"
+
 #include <unistd.h>
 
 #include <climits>
 
-#include "base/fs.h"
-#include "base/json.h"
-#include "launcher/harden.h"
-#include "shim/image_check.h"
 #include "shim/runtime.h"
 #include "shim/state.h"
 
@@ -26,53 +24,69 @@ std::string BundlePath(const Invocation& inv) {
 
 }  // namespace
 
+Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
+                              const std::string& bundle) {
+  BundlePlan plan;
+  plan.bundle = bundle;
+  plan.file = bundle + "/config.json";
+  // What runc reads must be what moat checked: nobody but root may change
+  // the bundle directory's entries or config.json itself.
+  auto tf = OpenTrustedFile(plan.file);
+  if (!tf.ok()) return tf.error();
+  plan.tf = std::move(tf.value());
+  auto text = ReadFd(plan.tf.fd.get(), plan.file, kMaxConfigBytes);
+  if (!text.ok()) return text.error();
+  plan.original = std::move(text.value());
+  json::Limits limits;
+  limits.max_bytes = kMaxConfigBytes;
+  limits.go_fold_keys = true;  // read keys as runc's Go decoder will
+  auto spec = json::Parse(plan.original, limits);
+  if (!spec.ok()) return spec.error().Wrap(plan.file);
+  plan.config = std::move(spec.value());
+
+  auto image = CheckImage(config, id, bundle, plan.config);
+  if (!image.ok()) return image.error();
+  plan.image = std::move(image.value());
+
+  auto profile = launcher::LoadProfile(config.profiles_dir, config.default_profile);
+  if (!profile.ok()) return profile.error();
+  plan.profile = std::move(profile.value());
+  launcher::HostSystem host;
+  auto outcome = launcher::HardenConfig(&plan.config, plan.profile, host);
+  if (!outcome.ok()) return outcome.error().Wrap(plan.file);
+  plan.outcome = std::move(outcome.value());
+
+  plan.denials = plan.image.denials;
+  for (const auto& d : plan.outcome.denials)
+    plan.denials.push_back("profile \"" + plan.profile.name + "\": " + d);
+  return plan;
+}
+
 Status CheckBundle(const Context& ctx) {
   const std::string verb = VerbName(ctx.inv.verb);
   const std::string id = ctx.inv.ContainerId();
   if (!ValidContainerId(id)) return Error{verb + ": container id \"" + id + "\" is not valid"};
-  const std::string bundle = BundlePath(ctx.inv);
-  const std::string file = bundle + "/config.json";
-
-  // What runc reads must be what moat checked: nobody but root may change
-  // the bundle directory's entries or config.json itself.
-  auto tf = OpenTrustedFile(file);
-  if (!tf.ok()) return tf.error();
-  auto text = ReadFd(tf->fd.get(), file, kMaxConfigBytes);
-  if (!text.ok()) return text.error();
-  json::Limits limits;
-  limits.max_bytes = kMaxConfigBytes;
-  limits.go_fold_keys = true;  // read keys as runc's Go decoder will
-  auto config = json::Parse(*text, limits);
-  if (!config.ok()) return config.error().Wrap(file);
-
-  auto verdict = CheckImage(ctx, id, bundle, *config);
-  if (!verdict.ok()) return verdict.error();
-
-  auto profile = launcher::LoadProfile(ctx.config.profiles_dir, ctx.config.default_profile);
-  if (!profile.ok()) return profile.error();
-  launcher::HostSystem host;
-  auto outcome = launcher::HardenConfig(&config.value(), *profile, host);
-  if (!outcome.ok()) return outcome.error().Wrap(file);
+  auto plan = PlanBundle(ctx.config, id, BundlePath(ctx.inv));
+  if (!plan.ok()) return plan.error();
+  BundlePlan& p = plan.value();
 
   AuditRecord rec;
   rec.verb = verb;
   rec.id = id;
-  rec.bundle = bundle;
-  rec.profile = profile->name;
-  rec.image = verdict->audit;
-  std::vector<std::string> denials = verdict->denials;
-  for (const auto& d : outcome->denials)
-    denials.push_back("profile \"" + profile->name + "\": " + d);
+  rec.bundle = p.bundle;
+  rec.profile = p.profile.name;
+  rec.image = p.image.audit;
   auto apply = [&]() -> Status {
-    if (!outcome->changes.empty()) {
-      MOAT_TRY(ReplaceFileAt(tf->dir.get(), tf->name, json::Serialize(*config), &tf->st, file));
+    if (!p.outcome.changes.empty()) {
+      MOAT_TRY(ReplaceFileAt(p.tf.dir.get(), p.tf.name, json::Serialize(p.config), &p.tf.st,
+                             p.file));
     }
     // Later exec and update calls are held to this profile and bounding set.
     return SaveContainerState(ctx.config.state_dir, id,
-                              ContainerState{profile->name, outcome->bounding});
+                              ContainerState{p.profile.name, p.outcome.bounding});
   };
-  MOAT_TRY(Decide(ctx, rec, denials, outcome->changes, apply));
-  for (const auto& c : outcome->changes) ctx.log.Debug(verb + " " + id + ": " + c);
+  MOAT_TRY(Decide(ctx, rec, p.denials, p.outcome.changes, apply));
+  for (const auto& c : p.outcome.changes) ctx.log.Debug(verb + " " + id + ": " + c);
   return Status::Ok();
 }
 

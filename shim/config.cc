@@ -24,7 +24,8 @@ Status ReadAbsolutePath(const json::Value& doc, const char* key, std::string* ou
 Status ReadConfig(const json::Value& doc, Config* c) {
   MOAT_TRY(json::CheckObject(doc, "",
                              {"runtime", "mode", "profiles_dir", "default_profile", "audit_log",
-                              "state_dir", "policy", "registries_d", "docker_root"}));
+                              "state_dir", "policy", "registries_d", "docker_root", "containerd_root",
+                              "containerd_state"}));
   if (doc.Find("runtime") == nullptr)
     return Error{"runtime: missing (the absolute path of runc or crun)"};
   MOAT_TRY(ReadAbsolutePath(doc, "runtime", &c->runtime));
@@ -34,6 +35,8 @@ Status ReadConfig(const json::Value& doc, Config* c) {
   MOAT_TRY(ReadAbsolutePath(doc, "policy", &c->policy));
   MOAT_TRY(ReadAbsolutePath(doc, "registries_d", &c->registries_d));
   MOAT_TRY(ReadAbsolutePath(doc, "docker_root", &c->docker_root));
+  MOAT_TRY(ReadAbsolutePath(doc, "containerd_root", &c->containerd_root));
+  MOAT_TRY(ReadAbsolutePath(doc, "containerd_state", &c->containerd_state));
   if (const json::Value* m = doc.Find("mode")) {
     auto s = json::ReadString(*m, "mode");
     if (!s.ok()) return s.error();

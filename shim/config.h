@@ -22,6 +22,10 @@ struct Config {
   std::string registries_d = "/etc/containers/registries.d";
   /// dockerd's data-root, where Docker containers' image identity is read.
   std::string docker_root = "/var/lib/docker";
+  /// containerd's root and state directories (`root` and `state` in its
+  /// config.toml), where containerd containers' image identity is read.
+  std::string containerd_root = "/var/lib/containerd";
+  std::string containerd_state = "/run/containerd";
 };
 
 /// The default location, /etc/moat/moat.conf.

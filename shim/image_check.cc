@@ -2,57 +2,87 @@
 
 #include <sys/stat.h>
 
+#include "verify/containerd_resolver.h"
 #include "verify/docker_resolver.h"
 #include "verify/policy.h"
 #include "verify/registries_d.h"
-#include "verify/trust.h"
 
 namespace moat::shim {
 
 namespace {
 
-std::string RootPath(const json::Value& config, const std::string& bundle) {
-  const json::Value* root = config.Find("root");
+std::string RootPath(const json::Value& spec, const std::string& bundle) {
+  const json::Value* root = spec.Find("root");
   const json::Value* path = root != nullptr ? root->Find("path") : nullptr;
   if (path == nullptr || !path->is_string()) return "";
   if (!path->text().empty() && path->text()[0] == '/') return path->text();
   return bundle + "/" + path->text();
 }
 
-// The engine that made the container, from state only the engine writes.
+std::string RawRootPath(const json::Value& spec) {
+  const json::Value* root = spec.Find("root");
+  const json::Value* path = root != nullptr ? root->Find("path") : nullptr;
+  return path != nullptr && path->is_string() ? path->text() : "";
+}
+
+// The engine that made the container, from state only the engine writes:
+// dockerd's record of the container id, or a containerd task bundle path
+// (which ResolveContainerd then checks against containerd's metadata).
 bool IsDockerContainer(const Config& c, const std::string& id) {
   struct stat st {};
   return ::lstat((c.docker_root + "/containers/" + id + "/config.v2.json").c_str(), &st) == 0;
 }
 
+bool IsContainerdBundle(const Config& c, const std::string& bundle) {
+  return verify::ParseContainerdBundle(bundle, c.containerd_state).ok();
+}
+
+Result<verify::ImageIdentity> Resolve(const Config& c, const std::string& id,
+                                      const std::string& bundle, const json::Value& spec) {
+  if (IsDockerContainer(c, id)) {
+    verify::DockerResolveInput in;
+    in.container_id = id;
+    in.root_path = RootPath(spec, bundle);
+    in.docker_root = c.docker_root;
+    return verify::ResolveDocker(in);
+  }
+  if (IsContainerdBundle(c, bundle)) {
+    verify::ContainerdResolveInput in;
+    in.bundle = bundle;
+    in.container_id = id;
+    in.root_path = RawRootPath(spec);
+    in.state_dir = c.containerd_state;
+    in.containerd_root = c.containerd_root;
+    return verify::ResolveContainerd(in);
+  }
+  verify::ImageIdentity none;
+  none.evidence.push_back("no engine record of container " + id + " (not in " + c.docker_root +
+                          "/containers, bundle not under " + c.containerd_state +
+                          "/io.containerd.runtime.v2.task)");
+  return none;
+}
+
 }  // namespace
 
-Result<ImageVerdict> CheckImage(const Context& ctx, const std::string& id,
-                                const std::string& bundle, const json::Value& config) {
-  auto policy = verify::LoadPolicy(ctx.config.policy);
+Result<ImageVerdict> CheckImage(const Config& config, const std::string& id,
+                                const std::string& bundle, const json::Value& spec) {
+  auto policy = verify::LoadPolicy(config.policy);
   if (!policy.ok()) return policy.error();
-  auto registries = verify::LoadRegistriesD(ctx.config.registries_d);
+  auto registries = verify::LoadRegistriesD(config.registries_d);
   if (!registries.ok()) return registries.error();
 
   ImageVerdict v;
-  verify::ImageIdentity image;
-  if (IsDockerContainer(ctx.config, id)) {
-    verify::DockerResolveInput in;
-    in.container_id = id;
-    in.root_path = RootPath(config, bundle);
-    in.docker_root = ctx.config.docker_root;
-    auto resolved = verify::ResolveDocker(in);
-    if (!resolved.ok()) {
-      v.denials.push_back("image identity: " + resolved.error().Describe());
-      return v;
-    }
-    image = std::move(resolved.value());
-  } else {
-    image.evidence.push_back("no engine record of container " + id + " (not in " +
-                             ctx.config.docker_root + "/containers)");
+  auto resolved = Resolve(config, id, bundle, spec);
+  if (!resolved.ok()) {
+    v.identity_error = resolved.error().Describe();
+    v.denials.push_back("image identity: " + v.identity_error);
+    v.audit.emplace_back("identity_error", v.identity_error);
+    return v;
   }
-  verify::TrustDecision d =
-      verify::EvaluateTrust(*policy, *registries, image, ctx.config.state_dir + "/cache/gpg");
+  v.identity = std::move(resolved.value());
+  const verify::ImageIdentity& image = v.identity;
+  v.trust = verify::EvaluateTrust(*policy, *registries, image, config.state_dir + "/cache/gpg");
+  const verify::TrustDecision& d = v.trust;
   const std::string what =
       image.config_digest.empty() ? "image of unknown origin" : "image " + image.config_digest;
   v.audit.emplace_back("engine", verify::EngineName(image.engine));
@@ -68,7 +98,7 @@ Result<ImageVerdict> CheckImage(const Context& ctx, const std::string& id,
   if (!d.allow) {
     std::string reasons;
     for (const auto& r : d.reasons) reasons += (reasons.empty() ? "" : "; ") + r;
-    v.denials.push_back(what + " is not trusted by " + ctx.config.policy + ": " + reasons);
+    v.denials.push_back(what + " is not trusted by " + config.policy + ": " + reasons);
   }
   return v;
 }

@@ -8,11 +8,20 @@
 
 #include "base/json.h"
 #include "base/status.h"
-#include "shim/runtime.h"
+#include "shim/config.h"
+#include "verify/identity.h"
+#include "verify/trust.h"
 
 namespace moat::shim {
 
 struct ImageVerdict {
+  /// What the engine's state says the container's image is (engine kUnknown
+  /// when no engine record of the container was found).
+  verify::ImageIdentity identity;
+  /// The error that stopped the identity from being established, if any.
+  std::string identity_error;
+  /// What the trust policy said.
+  verify::TrustDecision trust;
   /// Non-empty: the policy refuses the image (or it could not be identified).
   std::vector<std::string> denials;
   /// For the audit record: id, reference, engine, scope, how it passed.
@@ -20,8 +29,8 @@ struct ImageVerdict {
 };
 
 /// Errors are moat's own (unreadable policy or registries.d); a refusal of
-/// the image is a denial in the verdict.
-Result<ImageVerdict> CheckImage(const Context& ctx, const std::string& id,
-                                const std::string& bundle, const json::Value& config);
+/// the image is a denial in the verdict. `bundle` is --bundle as runc got it.
+Result<ImageVerdict> CheckImage(const Config& config, const std::string& id,
+                                const std::string& bundle, const json::Value& spec);
 
 }  // namespace moat::shim

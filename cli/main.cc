@@ -1,0 +1,56 @@
+// moat: the operator's CLI. Dispatches through a table of subcommands.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+
+namespace {
+
+struct Command {
+  const char* name;
+  moat::cli::CommandFn run;
+  const char* summary;
+};
+
+const Command kCommands[] = {
+    {"verify", moat::cli::RunVerify, "what the trust policy says about an image or a bundle"},
+};
+
+int Usage(FILE* out) {
+  (void)std::fprintf(out, "usage: moat COMMAND [ARGS...]\n\nCommands:\n");
+  for (const Command& c : kCommands) (void)std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
+  (void)std::fprintf(out, "\n'moat COMMAND --help' describes each one; see moat(8).\n");
+  return out == stdout ? 0 : moat::cli::kExitUsage;
+}
+
+int Main(int argc, char** argv) {
+  if (argc < 2) return Usage(stderr);
+  std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") return Usage(stdout);
+  if (name == "--version") {
+    (void)std::printf("moat %s\n", MOAT_VERSION);
+    return 0;
+  }
+  for (const Command& c : kCommands) {
+    if (name == c.name) return c.run(std::vector<std::string>(argv + 2, argv + argc));
+  }
+  return moat::cli::Fail("\"" + name + "\": unknown command (moat --help lists them)",
+                         moat::cli::kExitUsage);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    (void)std::fprintf(stderr, "moat: internal error: %s\n", e.what());
+  } catch (...) {
+    (void)std::fprintf(stderr, "moat: internal error\n");
+  }
+  return 1;
+}

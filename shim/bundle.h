@@ -1,0 +1,41 @@
+// create, run, restore: everything moat decides about a bundle, computed
+// before anything is changed, so that `moat verify`/`moat explain` show
+// exactly what moat-runtime would do.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/fs.h"
+#include "base/json.h"
+#include "base/status.h"
+#include "launcher/harden.h"
+#include "launcher/profile.h"
+#include "shim/config.h"
+#include "shim/image_check.h"
+
+namespace moat::shim {
+
+/// The plan for one bundle: its config.json as read, the image verdict, the
+/// profile and the rewritten config.json. Nothing on disk is changed.
+struct BundlePlan {
+  std::string bundle;  // --bundle as given (or the cwd)
+  std::string file;    // <bundle>/config.json
+  /// config.json, opened once through its directory (no symlinks; root-owned).
+  TrustedFile tf;
+  std::string original;  // its bytes
+  json::Value config;    // rewritten per the profile
+  ImageVerdict image;
+  launcher::Profile profile;
+  launcher::Outcome outcome;
+  /// Every reason to refuse: the image's, then the profile's (prefixed
+  /// `profile "NAME": `).
+  std::vector<std::string> denials;
+};
+
+/// Reads `bundle`/config.json and works out the plan for container `id`.
+/// Errors are malformed or untrusted input (the file and field named).
+Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
+                              const std::string& bundle);
+
+}  // namespace moat::shim
