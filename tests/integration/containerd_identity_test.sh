@@ -7,10 +7,13 @@
 # tampered content. `ctr run --runc-binary` starts a recording runtime that,
 # at `create`, runs tests/tools/containerd_identity.cc (moat_containerd_identity)
 # as moat-runtime would, keeps its answer, and execs runc; the test also runs
-# the tool itself while the container exists.
+# the tool itself while the container exists. Last, moat-runtime itself as
+# ctr's runtime under a signature policy: the signed image runs, retagged and
+# `ctr image import`ed ones are refused.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root
-need_cmd containerd ctr jq curl sha256sum gzip docker-registry
+need_cmd containerd ctr jq curl sha256sum gzip docker-registry skopeo gpg
+need_moat_runtime
 ID_TOOL="${MOAT_CONTAINERD_IDENTITY:-$MOAT_BUILD_DIR/tests/moat_containerd_identity}"
 [[ -x "$ID_TOOL" ]] || fail "moat_containerd_identity not built: $ID_TOOL (set MOAT_BUILD_DIR)"
 
@@ -22,7 +25,10 @@ start_registry "$W/registry"
 echo "registry at $REG"
 
 # --- a private containerd ------------------------------------------------------
+# moat.conf first: containerd's shims pass MOAT_CONFIG on to moat-runtime.
+moat_env "$W/conf" enforce restricted
 C="$MOAT_TEST_TMP/ctrd"
+moat_conf_jq '.containerd_root = $r | .containerd_state = $s' --arg r "$C/root" --arg s "$C/state"
 mkdir -m 0755 "$C" "$C/root" "$C/state"
 cat >"$C/config.toml" <<EOF
 version = 2
@@ -332,6 +338,49 @@ else
     "tags after the churn"
   q "$out" '.tags[] | select(startswith("moat.local/churn:") | not)'
 fi
+
+echo "== moat-runtime as ctr's runtime: the signed image runs, side-loaded ones are refused"
+gpg_signing_key "$W/gnupg" 'moat signer' signer@moat.test
+LOOK="$W/lookaside"
+mkdir -p "$LOOK/moat/busybox@sha256=${DIG#sha256:}"
+curl -sf -H "$ACCEPT" "http://$REG/v2/moat/busybox/manifests/1" >"$W/manifest.json"
+skopeo standalone-sign -o "$LOOK/moat/busybox@sha256=${DIG#sha256:}/signature-1" \
+  "$W/manifest.json" "$REG/moat/busybox:1" "$FPR"
+printf 'docker:\n  %s:\n    lookaside: file://%s\n' "$REG" "$LOOK" >"$W/conf/registries.d/local.yaml"
+chmod 0644 "$W/conf/registries.d/local.yaml"
+jq -n --arg reg "$REG" --arg key "$W/gnupg.signer@moat.test.gpg" '
+  {default: [{type: "reject"}],
+   transports: {docker: {
+     ($reg + "/moat"): [{type: "signedBy", keyType: "GPGKeys", keyPath: $key}],
+     "moat.local/index": [{type: "insecureAcceptAnything"}]}}}' >"$W/conf/policy.json"
+# mrun IMAGE ID: ctr run with moat-runtime, attached; prints the output.
+mrun() {
+  timeout 60 ctr --address "$C/c.sock" -n "$NS" run --rm --runc-binary "$MOAT_RUNTIME" \
+    --runc-root "$RUNC_ROOT" "$1" "$2" id -u 2>&1
+}
+# mrefused WANT IMAGE ID: ctr run must fail with WANT in its output.
+mrefused() {
+  local out
+  if out="$(mrun "$2" "$3")"; then fail "ctr run $2 ran under moat: $out"; fi
+  [[ "$out" == *"$1"* ]] || fail "ctr run $2: output lacks '$1': $out"
+  echo "  refused: $out" | tail -n1 | cut -c1-400
+}
+out="$(mrun "$REG/moat/busybox:1" m-signed)" || fail "signed image refused: $out"
+assert_eq "$out" 65534 "uid of the signed image under moat's restricted profile"
+tail -n1 "$W/conf/audit.log" | jq -e --arg d "$DIG" --arg f "$FPR" \
+  '.decision == "allow" and .image.engine == "containerd" and (.image.how | contains($f) and contains($d))' \
+  >/dev/null || fail "audit record: $(tail -n1 "$W/conf/audit.log")"
+mrefused 'moat.local/renamed:2 (scope default): default[0]: reject' moat.local/renamed:2 m-tag
+mrefused 'moat.local/exported:1 (scope default): default[0]: reject' moat.local/exported:1 m-exp
+# A docker-save style import under the signed repository: its manifest was
+# made locally, so no registry signature covers it.
+jq -c --arg n "$REG/moat/sideload:1" '.[0].RepoTags = [$n]' "$W/dsave/manifest.json" >"$W/dsave/m.new"
+mv "$W/dsave/m.new" "$W/dsave/manifest.json"
+tar -C "$W/dsave" -cf "$W/sideload.tar" .
+ctr image import "$W/sideload.tar" >/dev/null
+mrefused "no signatures in $LOOK/moat/sideload@sha256=" "$REG/moat/sideload:1" m-side
+out="$(mrun moat.local/index:1 m-open)" || fail "insecureAcceptAnything scope refused: $out"
+assert_eq "$out" 65534 "uid under an insecureAcceptAnything scope"
 
 echo "== the image deleted since"
 ctr image rm moat.local/renamed:2 >/dev/null
