@@ -7,5 +7,6 @@
 namespace moat::cli {
 
 int RunVerify(const std::vector<std::string>& args);  // verify_cmd.cc
+int RunTrust(const std::vector<std::string>& args);   // trust_cmd.cc
 
 }  // namespace moat::cli

@@ -20,6 +20,7 @@ struct Command {
 
 const Command kCommands[] = {
     {"verify", moat::cli::RunVerify, "what the trust policy says about an image or a bundle"},
+    {"trust", moat::cli::RunTrust, "the local trust store: import signatures"},
 };
 
 int Usage(FILE* out) {

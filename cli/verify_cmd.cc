@@ -1,6 +1,7 @@
 // moat verify: what the trust policy says about a container's image.
 //
 //   moat verify --bundle DIR --id ID [--output json]
+//   moat verify IMAGE-REF [--output json]
 //
 // Runs exactly the checks moat-runtime runs at create (identity from engine
 // state, trust policy, signatures) and prints the reasoning. Exit 0 when the
@@ -12,6 +13,8 @@
 #include "cli/commands.h"
 #include "shim/bundle.h"
 #include "shim/config.h"
+#include "shim/image_check.h"
+#include "verify/docker_resolver.h"
 
 namespace moat::cli {
 
@@ -25,10 +28,15 @@ const std::vector<FlagSpec> kFlags = {
 
 constexpr const char* kUsage =
     "usage: moat verify --bundle DIR --id ID [--output json]\n"
+    "       moat verify IMAGE-REF [--output json]\n"
     "\n"
-    "Works out, from the engine's own state, which image the container's rootfs\n"
-    "comes from and whether the trust policy accepts it, exactly as moat-runtime\n"
-    "would at create. Nothing is changed. Exit 0: allowed; 3: refused; 1: error.\n";
+    "With --bundle: works out, from the engine's own state, which image the\n"
+    "container's rootfs comes from and whether the trust policy accepts it, and\n"
+    "what the profile refuses, exactly as moat-runtime would at create.\n"
+    "With IMAGE-REF (a name or an image id in dockerd's store, docker_root in\n"
+    "moat.conf): what the trust policy says about that image when a container is\n"
+    "created from it by that name.\n"
+    "Nothing is changed. Exit 0: allowed; 3: refused; 1: error.\n";
 
 void PrintText(const shim::ImageVerdict& v, const std::vector<std::string>& denials) {
   const verify::ImageIdentity& id = v.identity;
@@ -85,11 +93,26 @@ int RunVerify(const std::vector<std::string>& args) {
   const std::string output = flags->Get("output", "text");
   if (output != "text" && output != "json")
     return Fail("verify: --output: \"" + output + "\" is not text or json", kExitUsage);
-  if (!flags->positional().empty() || !flags->Has("bundle") || !flags->Has("id"))
-    return Fail("verify: --bundle DIR and --id ID are required (moat verify --help)", kExitUsage);
+  const bool by_bundle = flags->Has("bundle") || flags->Has("id");
+  if (by_bundle ? (!flags->positional().empty() || !flags->Has("bundle") || !flags->Has("id"))
+                : flags->positional().size() != 1)
+    return Fail("verify: give --bundle DIR --id ID, or one IMAGE-REF (moat verify --help)",
+                kExitUsage);
 
   auto config = shim::LoadConfig();
   if (!config.ok()) return Fail(config.error());
+  if (!by_bundle) {
+    verify::DockerResolveInput in;
+    in.docker_root = config->docker_root;
+    auto v = shim::JudgeImage(*config, verify::ResolveDockerImage(in, flags->positional()[0]));
+    if (!v.ok()) return Fail(v.error());
+    if (output == "json") {
+      PrintJson(*v, v->denials);
+    } else {
+      PrintText(*v, v->denials);
+    }
+    return v->denials.empty() ? kExitOk : kExitDeny;
+  }
   auto plan = shim::PlanBundle(*config, flags->Get("id"), flags->Get("bundle"));
   if (!plan.ok()) return Fail(plan.error());
   // The image's denials and the profile's: everything create would refuse for.

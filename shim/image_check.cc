@@ -66,13 +66,16 @@ Result<verify::ImageIdentity> Resolve(const Config& c, const std::string& id,
 
 Result<ImageVerdict> CheckImage(const Config& config, const std::string& id,
                                 const std::string& bundle, const json::Value& spec) {
+  return JudgeImage(config, Resolve(config, id, bundle, spec));
+}
+
+Result<ImageVerdict> JudgeImage(const Config& config, Result<verify::ImageIdentity> resolved) {
   auto policy = verify::LoadPolicy(config.policy);
   if (!policy.ok()) return policy.error();
   auto registries = verify::LoadRegistriesD(config.registries_d);
   if (!registries.ok()) return registries.error();
 
   ImageVerdict v;
-  auto resolved = Resolve(config, id, bundle, spec);
   if (!resolved.ok()) {
     v.identity_error = resolved.error().Describe();
     v.denials.push_back("image identity: " + v.identity_error);

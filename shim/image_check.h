@@ -33,4 +33,8 @@ struct ImageVerdict {
 Result<ImageVerdict> CheckImage(const Config& config, const std::string& id,
                                 const std::string& bundle, const json::Value& spec);
 
+/// The policy's verdict on an identity already resolved (or the error that
+/// stopped it, which becomes a denial). CheckImage = resolve + JudgeImage.
+Result<ImageVerdict> JudgeImage(const Config& config, Result<verify::ImageIdentity> resolved);
+
 }  // namespace moat::shim

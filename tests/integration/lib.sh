@@ -19,6 +19,7 @@
 #   MOAT_SOURCE_DIR   source tree (default: two levels above this file)
 #   MOAT_BUILD_DIR    build tree (default: $MOAT_SOURCE_DIR/build)
 #   MOAT_RUNTIME      moat-runtime binary (default: $MOAT_BUILD_DIR/shim/moat-runtime)
+#   MOAT_CLI          moat binary (default: $MOAT_BUILD_DIR/cli/moat)
 #   RUNC              runc binary (default: /usr/sbin/runc)
 #   MOAT_TEST_TMPDIR  base for per-test dirs (default: /var/lib/moat-test)
 #   MOAT_DOCKER_STORAGE_DRIVER  storage driver of private dockerds (default: overlay2)
@@ -33,8 +34,9 @@ umask 022
 MOAT_SOURCE_DIR="${MOAT_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 MOAT_BUILD_DIR="${MOAT_BUILD_DIR:-$MOAT_SOURCE_DIR/build}"
 MOAT_RUNTIME="${MOAT_RUNTIME:-$MOAT_BUILD_DIR/shim/moat-runtime}"
+MOAT_CLI="${MOAT_CLI:-$MOAT_BUILD_DIR/cli/moat}"
 RUNC="${RUNC:-/usr/sbin/runc}"
-export MOAT_SOURCE_DIR MOAT_BUILD_DIR MOAT_RUNTIME RUNC
+export MOAT_SOURCE_DIR MOAT_BUILD_DIR MOAT_RUNTIME MOAT_CLI RUNC
 
 if [[ -x /usr/bin/docker ]]; then
   DOCKER_CLI=/usr/bin/docker
