@@ -25,7 +25,8 @@ std::string BundlePath(const Invocation& inv) {
 }  // namespace
 
 Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
-                              const std::string& bundle) {
+                              const std::string& bundle,
+                              const Result<verify::ImageIdentity>* identity) {
   BundlePlan plan;
   plan.bundle = bundle;
   plan.file = bundle + "/config.json";
@@ -44,7 +45,8 @@ Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
   if (!spec.ok()) return spec.error().Wrap(plan.file);
   plan.config = std::move(spec.value());
 
-  auto image = CheckImage(config, id, bundle, plan.config);
+  auto image = identity != nullptr ? JudgeImage(config, *identity)
+                                   : CheckImage(config, id, bundle, plan.config);
   if (!image.ok()) return image.error();
   plan.image = std::move(image.value());
 

@@ -35,7 +35,10 @@ struct BundlePlan {
 
 /// Reads `bundle`/config.json and works out the plan for container `id`.
 /// Errors are malformed or untrusted input (the file and field named).
+/// `identity` (may be null) replaces what the engine's state says about the
+/// image: `moat run --image` names the OCI layout the bundle came from.
 Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
-                              const std::string& bundle);
+                              const std::string& bundle,
+                              const Result<verify::ImageIdentity>* identity = nullptr);
 
 }  // namespace moat::shim

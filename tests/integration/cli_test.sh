@@ -2,7 +2,8 @@
 # The operator's CLI, `moat`, on real bundles (runc spec + busybox) and real
 # profile files: explain shows the decision and the config.json diff without
 # changing anything; verify --bundle agrees; profile check names file, line
-# and field; profile show fills in defaults; usage errors exit 2.
+# and field; profile show fills in defaults; run starts a hardened copy of a
+# bundle (the image named by an OCI layout, or none); usage errors exit 2.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root
 need_cmd "$RUNC" jq diff
@@ -99,4 +100,53 @@ rc=0
 out="$(moat profile show ../etc/passwd 2>&1)" || rc=$?
 assert_eq "$rc" 1 "profile show of a path"
 grep -q 'is not a plain file name' <<<"$out" || fail "profile show of a path: $out"
+echo "== run: a hardened copy of the bundle, in the foreground"
+R="$W/r1"
+make_bundle "$R" '["sh","-c","id -u; grep NoNewPrivs /proc/self/status; exit 7"]'
+sum="$(sha256sum <"$R/config.json")"
+rc=0
+out="$(moat run "$R" "$(new_id run)" 2>&1)" || rc=$?
+echo "$out"
+assert_eq "$rc" 7 "moat run passes the container's exit status"
+assert_match "$out" '^65534' "uid under moat run"
+assert_match "$out" $'NoNewPrivs:\t1' "no_new_privs under moat run"
+assert_eq "$(sha256sum <"$R/config.json")" "$sum" "the operator's config.json after moat run"
+[[ -z "$(ls -A "$W/conf/state/run" 2>/dev/null)" ]] || fail "private bundle left: $(ls "$W/conf/state/run")"
+tail -n1 "$W/conf/audit.log" | jq -e '.verb == "moat-run" and .decision == "allow"' >/dev/null ||
+  fail "audit record of moat run: $(tail -n1 "$W/conf/audit.log")"
+
+echo "== run: the image from an OCI layout, against a policy that rejects the unknown"
+L="$W/layout"
+mkdir -p "$L/blobs/sha256"
+blob() { # blob FILE: into the layout; prints "sha256:<hex> <size>"
+  local h
+  h="$(sha256sum <"$1" | cut -d' ' -f1)"
+  cp "$1" "$L/blobs/sha256/$h"
+  echo "sha256:$h $(stat -c %s "$1")"
+}
+printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}' >"$W/cfg.json"
+read -r cdig csize < <(blob "$W/cfg.json")
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[]}' \
+  "$cdig" "$csize" >"$W/man.json"
+read -r mdig msize < <(blob "$W/man.json")
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"moat.local/app:1"}}]}' \
+  "$mdig" "$msize" >"$L/index.json"
+echo '{"imageLayoutVersion":"1.0.0"}' >"$L/oci-layout"
+echo '{"default":[{"type":"reject"}],"transports":{"docker":{"moat.local/app":[{"type":"insecureAcceptAnything"}]}}}' \
+  >"$W/conf/policy.json"
+make_bundle "$W/r2" '["true"]'
+rc=0
+out="$(moat run "$W/r2" "$(new_id run)" 2>&1)" || rc=$?
+assert_eq "$rc" 3 "moat run of an unknown image under a rejecting default"
+assert_match "$out" "the policy's default requires more than insecureAcceptAnything" \
+  "refusal of an unknown image"
+out="$(moat run --image "oci:$L:moat.local/app:1" "$W/r2" "$(new_id run)" 2>&1)" ||
+  fail "moat run --image refused: $out"
+out="$(moat run --image "oci:$L:moat.local/app:2" "$W/r2" x 2>&1)" && fail "ran: $out"
+grep -q 'no manifest named "moat.local/app:2"' <<<"$out" ||
+  fail "moat run --image with an unknown name: $out"
+printf ' ' >>"$L/blobs/sha256/${cdig#sha256:}"
+out="$(moat run --image "oci:$L:moat.local/app:1" "$W/r2" "$(new_id run)" 2>&1)" &&
+  fail "moat run with a tampered config blob ran: $out"
+assert_match "$out" 'content does not hash to its name' "tampered config blob"
 echo "PASS"
