@@ -11,6 +11,7 @@
 #include "base/json.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/report.h"
 #include "shim/bundle.h"
 #include "shim/config.h"
 #include "verify/identity_json.h"
@@ -31,13 +32,6 @@ constexpr const char* kUsage =
     "Shows what moat-runtime would decide for `create` of this bundle, and the\n"
     "config.json it would write, without creating or changing anything.\n"
     "Exit 0: the create would go ahead; 3: it would be refused; 1: error.\n";
-
-struct Style {
-  bool on = false;
-  std::string Paint(const std::string& s, const char* code) const {
-    return on ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
-  }
-};
 
 std::string ColourDiff(const std::string& diff, const Style& st) {
   if (!st.on) return diff;
@@ -73,21 +67,10 @@ Outcome Judge(const shim::Config& config, const shim::BundlePlan& plan) {
 void PrintText(const shim::Config& config, const shim::BundlePlan& plan, const std::string& id,
                const std::string& diff, const Outcome& o) {
   Style st{UseColor()};
-  const shim::ImageVerdict& v = plan.image;
-  const verify::ImageIdentity& im = v.identity;
   std::printf("bundle:     %s (container %s)\n", plan.bundle.c_str(), id.c_str());
   std::printf("mode:       %s (%s)\n", config.mode == shim::Mode::kAudit ? "audit" : "enforce",
               config.file.c_str());
-  std::printf("image:      %s %s%s\n", verify::EngineName(im.engine),
-              im.config_digest.empty() ? "(not identified)" : im.config_digest.c_str(),
-              im.used_reference.empty() ? "" : (" as " + im.used_reference).c_str());
-  if (!v.identity_error.empty()) std::printf("  error: %s\n", v.identity_error.c_str());
-  for (const auto& e : im.evidence) std::printf("  - %s\n", e.c_str());
-  std::printf("trust:      %s\n", v.trust.allow ? st.Paint("allowed", "32").c_str()
-                                                : st.Paint("refused", "31").c_str());
-  if (!v.trust.scope.empty()) std::printf("  scope:    %s\n", v.trust.scope.c_str());
-  if (!v.trust.how.empty()) std::printf("  how:      %s\n", v.trust.how.c_str());
-  for (const auto& r : v.trust.reasons) std::printf("  reason:   %s\n", r.c_str());
+  (void)std::fputs(ImageText(plan.image, st).c_str(), stdout);
   std::printf("profile:    %s (default_profile in %s; %s/%s.json)\n", plan.profile.name.c_str(),
               config.file.c_str(), config.profiles_dir.c_str(), plan.profile.name.c_str());
   std::printf("changes:\n");
@@ -102,19 +85,11 @@ void PrintText(const shim::Config& config, const shim::BundlePlan& plan, const s
 void PrintJson(const shim::Config& config, const shim::BundlePlan& plan, const std::string& id,
                const std::string& diff, const Outcome& o) {
   using json::Value;
-  Value out = Value::Object();
+  Value out = ImageJson(plan.image);
   out.Set("allow", Value::Bool(!o.refused));
   out.Set("mode", Value::String(config.mode == shim::Mode::kAudit ? "audit" : "enforce"));
   out.Set("bundle", Value::String(plan.bundle));
   out.Set("id", Value::String(id));
-  out.Set("identity", verify::IdentityJson(plan.image.identity, false));
-  out.Set("identity_error", Value::String(plan.image.identity_error));
-  Value trust = Value::Object();
-  trust.Set("allow", Value::Bool(plan.image.trust.allow));
-  trust.Set("scope", Value::String(plan.image.trust.scope));
-  trust.Set("how", Value::String(plan.image.trust.how));
-  trust.Set("reasons", verify::StringArray(plan.image.trust.reasons));
-  out.Set("trust", std::move(trust));
   out.Set("profile", Value::String(plan.profile.name));
   out.Set("changes", verify::StringArray(plan.outcome.changes));
   out.Set("denials", verify::StringArray(plan.denials));

@@ -11,6 +11,7 @@
 #include "base/json.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/report.h"
 #include "shim/bundle.h"
 #include "shim/config.h"
 #include "shim/image_check.h"
@@ -40,37 +41,15 @@ constexpr const char* kUsage =
     "Nothing is changed. Exit 0: allowed; 3: refused; 1: error.\n";
 
 void PrintText(const shim::ImageVerdict& v, const std::vector<std::string>& denials) {
-  const verify::ImageIdentity& id = v.identity;
-  std::printf("engine:     %s\n", verify::EngineName(id.engine));
-  if (!id.config_digest.empty()) std::printf("image id:   %s\n", id.config_digest.c_str());
-  if (!id.used_reference.empty()) std::printf("used as:    %s\n", id.used_reference.c_str());
-  for (const auto& t : id.tags) std::printf("tag:        %s\n", t.c_str());
-  for (const auto& m : id.manifests)
-    std::printf("manifest:   %s (%s)\n", m.digest.c_str(), m.media_type.c_str());
-  if (!v.identity_error.empty()) std::printf("identity error: %s\n", v.identity_error.c_str());
-  std::printf("evidence:\n");
-  for (const auto& e : id.evidence) std::printf("  - %s\n", e.c_str());
-  std::printf("trust:      %s\n", v.trust.allow ? "allowed" : "refused");
-  if (!v.trust.scope.empty()) std::printf("scope:      %s\n", v.trust.scope.c_str());
-  if (!v.trust.reference.empty()) std::printf("reference:  %s\n", v.trust.reference.c_str());
-  if (!v.trust.how.empty()) std::printf("how:        %s\n", v.trust.how.c_str());
-  for (const auto& r : v.trust.reasons) std::printf("  reason: %s\n", r.c_str());
-  for (const auto& d : denials) std::printf("refused: %s\n", d.c_str());
+  const Style st{UseColor()};
+  std::string out = ImageText(v, st);
+  for (const auto& d : denials) out += "refused: " + st.Paint(d, "31") + "\n";
+  (void)std::fputs(out.c_str(), stdout);
 }
 
 void PrintJson(const shim::ImageVerdict& v, const std::vector<std::string>& denials) {
-  using json::Value;
-  Value out = Value::Object();
-  out.Set("allow", Value::Bool(denials.empty()));
-  out.Set("identity", verify::IdentityJson(v.identity, false));
-  out.Set("identity_error", Value::String(v.identity_error));
-  Value trust = Value::Object();
-  trust.Set("allow", Value::Bool(v.trust.allow));
-  trust.Set("scope", Value::String(v.trust.scope));
-  trust.Set("reference", Value::String(v.trust.reference));
-  trust.Set("how", Value::String(v.trust.how));
-  trust.Set("reasons", verify::StringArray(v.trust.reasons));
-  out.Set("trust", std::move(trust));
+  json::Value out = ImageJson(v);
+  out.Set("allow", json::Value::Bool(denials.empty()));
   out.Set("denials", verify::StringArray(denials));
   (void)std::fputs((json::Serialize(out) + "\n").c_str(), stdout);
 }
