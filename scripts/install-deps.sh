@@ -18,6 +18,8 @@ PACKAGES=(
   # integration tests and bench
   runc docker.io containerd busybox-static jq skopeo docker-registry python3 time
   gnupg openssl
+  # contrib/ tried for real (podman), man page lint, completions, YAML checks
+  podman mandoc zsh python3-yaml
 )
 
 missing=()
