@@ -10,7 +10,7 @@
 #     RuntimeClass handler is the containerd runtime contrib/containerd adds.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root
-need_cmd jq findmnt
+need_cmd jq findmnt containerd
 SRC="$MOAT_SOURCE_DIR"
 MOAT_CLI="$MOAT_BUILD_DIR/cli/moat"
 [[ -x "$MOAT_CLI" ]] || fail "moat not built: $MOAT_CLI"
@@ -114,4 +114,122 @@ if out="$("$SWEEP" "$W/link" 2>&1)"; then fail "moat-sweep accepted a symlinked 
 assert_match "$out" 'symbolic link, refused' "moat-sweep on a symlink"
 if out="$("$SWEEP" relative 2>&1)"; then fail "moat-sweep accepted a relative path"; fi
 echo "ok: $out"
+echo "== Kubernetes manifests"
+K="$SRC/contrib/kubernetes"
+[[ -x /usr/bin/python3 ]] && /usr/bin/python3 -c 'import yaml, tomllib' 2>/dev/null ||
+  skip "needs Debian's python3 (3.11, tomllib) with python3-yaml"
+mkdir "$W/k8s"
+/usr/bin/python3 - "$K" "$SRC/contrib/containerd/config.toml" "$W/k8s" <<'PY' || fail "Kubernetes manifests: see above"
+import json, os, sys, tomllib, yaml
+kdir, toml_path, out = sys.argv[1:4]
+def fail(msg):
+    print("FAIL:", msg, file=sys.stderr)
+    sys.exit(1)
+def load(name):
+    with open(os.path.join(kdir, name)) as f:
+        docs = [d for d in yaml.safe_load_all(f)]
+    if any(not isinstance(d, dict) for d in docs):
+        fail(f"{name}: a document that is not a mapping")
+    print(f"ok: {name}: " + ", ".join(f"{d['apiVersion']} {d['kind']}" for d in docs))
+    return docs
+rc = load("runtimeclass.yaml")
+inst = load("node-installer.yaml")
+if [(d["apiVersion"], d["kind"]) for d in rc] != [("node.k8s.io/v1", "RuntimeClass")]:
+    fail("runtimeclass.yaml: want exactly one node.k8s.io/v1 RuntimeClass")
+want = [("v1", "Namespace"), ("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "ConfigMap"),
+        ("apps/v1", "DaemonSet")]
+if [(d["apiVersion"], d["kind"]) for d in inst] != want:
+    fail(f"node-installer.yaml: want {want}")
+handler = rc[0]["handler"]
+with open(toml_path, "rb") as f:
+    runtimes = tomllib.load(f)["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtimes"]
+if handler not in runtimes:
+    fail(f"RuntimeClass handler {handler!r} is not a runtime of contrib/containerd/config.toml: {list(runtimes)}")
+by = {(d["kind"], d["metadata"]["name"]): d for d in inst}
+ns = [d["metadata"]["name"] for d in inst if d["kind"] == "Namespace"][0]
+for d in inst:
+    if d["kind"] != "Namespace" and d["metadata"].get("namespace") != ns:
+        fail(f"{d['kind']} {d['metadata']['name']}: not in namespace {ns}")
+script = by[("ConfigMap", "moat-installer")]["data"]["install.sh"]
+if f"containerd.runtimes.{handler}]" not in script:
+    fail(f"install.sh does not add the handler {handler!r}")
+ds = by[("DaemonSet", "moat-node-installer")]
+spec = ds["spec"]["template"]["spec"]
+if ds["spec"]["selector"]["matchLabels"].items() > ds["spec"]["template"]["metadata"]["labels"].items():
+    fail("DaemonSet selector does not match its template's labels")
+if spec["nodeSelector"] != rc[0]["scheduling"]["nodeSelector"]:
+    fail("the DaemonSet's nodeSelector is not the RuntimeClass's scheduling.nodeSelector")
+volumes = {v["name"]: v for v in spec["volumes"]}
+for c in spec.get("initContainers", []) + spec["containers"]:
+    for m in c.get("volumeMounts", []):
+        if m["name"] not in volumes:
+            fail(f"container {c['name']}: volumeMount {m['name']!r} has no volume")
+for v in volumes.values():
+    ref = v.get("configMap") or v.get("secret")
+    if not ref or ref.get("optional"):
+        continue
+    kind, name = ("ConfigMap", ref["name"]) if "configMap" in v else ("Secret", ref["secretName"])
+    if (kind, name) not in by:
+        fail(f"volume {v['name']}: {kind} {name} is not in node-installer.yaml")
+init = spec["initContainers"][0]
+mounts = {m["mountPath"]: m["name"] for m in init["volumeMounts"]}
+if init["command"][-1] != "/moat/installer/install.sh" or mounts.get("/moat/installer") != "installer":
+    fail("the init container does not run install.sh from the moat-installer ConfigMap")
+if not init["securityContext"].get("privileged") or not spec.get("hostPID"):
+    fail("the installer must be privileged with hostPID (it restarts containerd through nsenter)")
+# The pieces the installer test runs: install.sh and the ConfigMap's files.
+config = by[("ConfigMap", "moat-config")]["data"]
+for k in ("moat.conf", "policy.json"):
+    json.loads(config[k])
+yaml.safe_load(config["registries.yaml"])
+os.makedirs(os.path.join(out, "config"))
+for k, v in config.items():
+    with open(os.path.join(out, "config", k), "w") as f:
+        f.write(v)
+with open(os.path.join(out, "install.sh"), "w") as f:
+    f.write(script)
+print(f"ok: RuntimeClass handler {handler!r} = contrib/containerd's and install.sh's; DaemonSet wiring")
+PY
+
+if [[ "${MOAT_SANITIZED:-0}" == 1 ]]; then
+  # The installer image holds a static moat-runtime; a sanitized build's is not.
+  echo "== (the node installer: skipped under sanitizers, moat-runtime is not static there)"
+else
+  echo "== the node installer, run by the image's busybox against a scratch node"
+  R="$W/k8s/image"
+  sh "$K/installer-rootfs.sh" "$R" "$MOAT_BUILD_DIR" || fail "installer-rootfs.sh failed"
+  H="$W/k8s/node"
+  mkdir -p "$H/etc/containerd" "$W/k8s/keys"
+  printf 'version = 2\nroot = "%s"\n' "$W/k8s/ctrd-root" >"$H/etc/containerd/config.toml"
+  echo key >"$W/k8s/keys/release.gpg"
+  ln -s "$W/k8s/config" "$R/moat/config"
+  ln -s "$W/k8s/keys" "$R/moat/keys"
+  install_node() {
+    env -i PATH="$R/bin" HOST="$H" SRC="$R/moat" RESTART=no "$R/bin/sh" "$W/k8s/install.sh"
+  }
+  out="$(install_node 2>&1)" || fail "install.sh failed: $out"
+  echo "$out"
+  for f in usr/local/sbin/moat-runtime:755 etc/moat/moat.conf:644 etc/moat/policy.json:644 \
+    etc/moat/registries.d/moat.yaml:644 etc/moat/keys/release.gpg:644 \
+    etc/moat/profiles/restricted.json:644 etc/moat/profiles/baseline.json:644; do
+    assert_eq "$(stat -c '%a %u %g' "$H/${f%:*}" 2>&1)" "${f#*:} 0 0" "/${f%:*}: mode and owner"
+  done
+  cmp -s "$H/usr/local/sbin/moat-runtime" "$MOAT_RUNTIME" || fail "installed moat-runtime differs from the build's"
+  sum="$(sha256sum <"$H/etc/containerd/config.toml")"
+  out="$(install_node 2>&1)" || fail "install.sh (again) failed: $out"
+  assert_match "$out" 'already has the moat handler' "a second run"
+  assert_eq "$(sha256sum <"$H/etc/containerd/config.toml")" "$sum" "config.toml after a second run"
+  containerd --config "$H/etc/containerd/config.toml" config dump >"$W/k8s/dump.toml" 2>&1 ||
+    fail "containerd rejects the patched config.toml: $(tail -n3 "$W/k8s/dump.toml")"
+  /usr/bin/python3 -c 'if True:
+    import sys, tomllib
+    r = tomllib.load(open(sys.argv[1], "rb"))["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtimes"]["moat"]
+    assert r["runtime_type"] == "io.containerd.runc.v2", r
+    assert r["options"]["BinaryName"] == "/usr/local/sbin/moat-runtime", r
+  ' "$W/k8s/dump.toml" || fail "containerd's view of the added handler is wrong"
+  out="$(MOAT_CONFIG="$H/etc/moat/moat.conf" "$H/usr/local/sbin/moat-runtime" --version 2>&1)"
+  assert_match "$out" $'\nrunc version' "moat-runtime --version with the installed moat.conf"
+  echo "ok: files in place, containerd accepts the handler, moat-runtime accepts moat.conf"
+fi
+
 echo PASS
