@@ -18,8 +18,8 @@ PACKAGES=(
   # integration tests and bench
   runc docker.io containerd busybox-static jq skopeo docker-registry python3 time
   gnupg openssl
-  # contrib/ tried for real (podman), man page lint, completions, YAML checks
-  podman mandoc zsh python3-yaml
+  # contrib/ tried for real (podman, a CRI client), man page lint, completions, YAML
+  podman mandoc zsh python3-yaml python3-grpcio
 )
 
 missing=()

@@ -559,7 +559,7 @@ stop_containerd() {
 
 # oci_image_tar OUT NAME EXTRA_FILE: an OCI layout tar naming NAME: the busybox
 # rootfs as one gzip layer and, when EXTRA_FILE is given, a second layer
-# holding /etc/EXTRA_FILE.
+# holding /etc/EXTRA_FILE. Its Cmd is $OCI_IMAGE_CMD (JSON, default ["sh"]).
 oci_image_tar() {
   local out="$1" name="$2" extra="${3:-}" d layers="" diffs="" f dig size
   test_tmp
@@ -584,8 +584,8 @@ oci_image_tar() {
     read -r dig size < <(blob "$f.tgz")
     layers+="${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"$dig\",\"size\":$size}"
   done
-  printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
-    "$diffs" >"$d/config.json"
+  printf '{"architecture":"amd64","os":"linux","config":{"Cmd":%s},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
+    "${OCI_IMAGE_CMD:-[\"sh\"]}" "$diffs" >"$d/config.json"
   read -r dig size < <(blob "$d/config.json")
   printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[%s]}' \
     "$dig" "$size" "$layers" >"$d/manifest.json"
