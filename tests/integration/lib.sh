@@ -86,6 +86,35 @@ assert_match() {
   [[ "$1" =~ $2 ]] || fail "${3:-text} does not match /$2/: '$1'"
 }
 
+# expect_refusal WANT CMD...: CMD (a command or function) must fail, with WANT
+# in its output; prints the output's last line.
+expect_refusal() {
+  local want="$1" out
+  shift
+  if out="$("$@" 2>&1)"; then fail "$* succeeded: $out"; fi
+  tail -n1 <<<"$out" | cut -c1-400
+  [[ "$out" == *"$want"* ]] || fail "$*: output lacks '$want': $out"
+}
+
+# HARDENED_PROBE: a `sh -c` script printing what the restricted profile
+# decides in a container: uid, CapEff, NoNewPrivs, root-ro|root-rw,
+# tmp-rw|tmp-ro. assert_hardened checks its output.
+HARDENED_PROBE='id -u; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status;
+  if touch /rootfs-write 2>/dev/null; then echo root-rw; else echo root-ro; fi;
+  if touch /tmp/x 2>/dev/null; then echo tmp-rw; else echo tmp-ro; fi'
+
+# assert_hardened OUTPUT [WHAT]: HARDENED_PROBE's OUTPUT shows the restricted
+# profile: uid 65534, no effective capability, no_new_privs, a read-only root
+# with a writable /tmp.
+assert_hardened() {
+  local what="${2:-container}"
+  assert_match "$1" '^65534' "$what: uid"
+  assert_match "$1" $'CapEff:\t0000000000000000' "$what: CapEff"
+  assert_match "$1" $'NoNewPrivs:\t1' "$what: NoNewPrivs"
+  assert_match "$1" $'\nroot-ro\n' "$what: read-only rootfs"
+  assert_match "$1" $'\ntmp-rw' "$what: writable /tmp"
+}
+
 # --- cleanup -----------------------------------------------------------------
 
 _MOAT_CLEANUPS=()
