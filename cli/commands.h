@@ -6,7 +6,9 @@
 
 namespace moat::cli {
 
-int RunVerify(const std::vector<std::string>& args);  // verify_cmd.cc
-int RunTrust(const std::vector<std::string>& args);   // trust_cmd.cc
+int RunVerify(const std::vector<std::string>& args);   // verify_cmd.cc
+int RunTrust(const std::vector<std::string>& args);    // trust_cmd.cc
+int RunProfile(const std::vector<std::string>& args);  // profile_cmd.cc
+int RunExplain(const std::vector<std::string>& args);  // explain_cmd.cc
 
 }  // namespace moat::cli

@@ -19,8 +19,10 @@ struct Command {
 };
 
 const Command kCommands[] = {
+    {"explain", moat::cli::RunExplain, "what moat-runtime would decide and write for a bundle"},
     {"verify", moat::cli::RunVerify, "what the trust policy says about an image or a bundle"},
     {"trust", moat::cli::RunTrust, "the local trust store: import signatures"},
+    {"profile", moat::cli::RunProfile, "check profile files, show a resolved profile"},
 };
 
 int Usage(FILE* out) {

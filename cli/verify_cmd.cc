@@ -15,6 +15,7 @@
 #include "shim/config.h"
 #include "shim/image_check.h"
 #include "verify/docker_resolver.h"
+#include "verify/identity_json.h"
 
 namespace moat::cli {
 
@@ -57,31 +58,21 @@ void PrintText(const shim::ImageVerdict& v, const std::vector<std::string>& deni
   for (const auto& d : denials) std::printf("refused: %s\n", d.c_str());
 }
 
-std::string StringArray(const std::vector<std::string>& v) {
-  std::string out = "[";
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + json::Quote(v[i]);
-  return out + "]";
-}
-
 void PrintJson(const shim::ImageVerdict& v, const std::vector<std::string>& denials) {
-  const bool allow = denials.empty();
-  const verify::ImageIdentity& id = v.identity;
-  std::vector<std::string> manifests;
-  for (const auto& m : id.manifests) manifests.push_back(m.digest);
-  std::string out =
-      "{\"allow\":" + std::string(allow ? "true" : "false") +
-      ",\"engine\":" + json::Quote(verify::EngineName(id.engine)) +
-      ",\"id\":" + json::Quote(id.config_digest) +
-      ",\"used_reference\":" + json::Quote(id.used_reference) +
-      ",\"tags\":" + StringArray(id.tags) + ",\"manifests\":" + StringArray(manifests) +
-      ",\"evidence\":" + StringArray(id.evidence) +
-      ",\"identity_error\":" + json::Quote(v.identity_error) +
-      ",\"trust\":{\"allow\":" + (v.trust.allow ? "true" : "false") +
-      ",\"scope\":" + json::Quote(v.trust.scope) +
-      ",\"reference\":" + json::Quote(v.trust.reference) + ",\"how\":" + json::Quote(v.trust.how) +
-      ",\"reasons\":" + StringArray(v.trust.reasons) + "},\"denials\":" + StringArray(denials) +
-      "}\n";
-  (void)std::fputs(out.c_str(), stdout);
+  using json::Value;
+  Value out = Value::Object();
+  out.Set("allow", Value::Bool(denials.empty()));
+  out.Set("identity", verify::IdentityJson(v.identity, false));
+  out.Set("identity_error", Value::String(v.identity_error));
+  Value trust = Value::Object();
+  trust.Set("allow", Value::Bool(v.trust.allow));
+  trust.Set("scope", Value::String(v.trust.scope));
+  trust.Set("reference", Value::String(v.trust.reference));
+  trust.Set("how", Value::String(v.trust.how));
+  trust.Set("reasons", verify::StringArray(v.trust.reasons));
+  out.Set("trust", std::move(trust));
+  out.Set("denials", verify::StringArray(denials));
+  (void)std::fputs((json::Serialize(out) + "\n").c_str(), stdout);
 }
 
 }  // namespace

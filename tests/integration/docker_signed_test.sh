@@ -81,7 +81,7 @@ grep -q "^how:        signedBy: GPG key $FPR over $DIGEST" <<<"$out" || fail "mo
 cid="$(docker run -d --runtime moat --network none "$IMG" sleep 600)"
 bundle="$(dirname "$(find "$DOCKERD_DIR" -path "*/io.containerd.runtime.v2.task/moby/$cid/config.json")")"
 "$MOAT_CLI" verify --bundle "$bundle" --id "$cid" --output json |
-  jq -e --arg d "$DIGEST" '.allow and .engine == "docker" and (.manifests | index($d)) != null' \
+  jq -e --arg d "$DIGEST" '.allow and .identity.engine == "docker" and ([.identity.manifests[].digest] | index($d)) != null' \
   >/dev/null || fail "moat verify --bundle: $("$MOAT_CLI" verify --bundle "$bundle" --id "$cid" 2>&1)"
 docker rm -f "$cid" >/dev/null
 
