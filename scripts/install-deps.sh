@@ -18,6 +18,8 @@ PACKAGES=(
   # integration tests and bench
   runc docker.io containerd busybox-static jq skopeo docker-registry python3 time
   gnupg openssl
+  # contrib/ tried for real (podman, a CRI client), man page lint, completions, YAML
+  podman mandoc zsh python3-yaml python3-grpcio
 )
 
 missing=()

@@ -27,53 +27,10 @@ echo "registry at $REG"
 # --- a private containerd ------------------------------------------------------
 # moat.conf first: containerd's shims pass MOAT_CONFIG on to moat-runtime.
 moat_env "$W/conf" enforce restricted
-C="$MOAT_TEST_TMP/ctrd"
+CTRD_NS="$NS"
+start_containerd
+C="$CTRD"
 moat_conf_jq '.containerd_root = $r | .containerd_state = $s' --arg r "$C/root" --arg s "$C/state"
-mkdir -m 0755 "$C" "$C/root" "$C/state"
-cat >"$C/config.toml" <<EOF
-version = 2
-root = "$C/root"
-state = "$C/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$C/c.sock"
-EOF
-containerd --config "$C/config.toml" >"$C/log" 2>&1 &
-CPID=$!
-ctr() { command ctr --address "$C/c.sock" -n "$NS" "$@"; }
-
-# stop_containerd: remove every task and container, stop containerd, then
-# whatever shims and runc containers are left. (`timeout ctr` runs the binary,
-# not the function above: the address is given in full.)
-stop_containerd() {
-  local id pids
-  if pid_alive "$CPID"; then
-    while read -r id; do
-      [[ -n "$id" ]] || continue
-      timeout 20 ctr --address "$C/c.sock" -n "$NS" task kill -s KILL "$id" >/dev/null 2>&1 || true
-      timeout 20 ctr --address "$C/c.sock" -n "$NS" task rm -f "$id" >/dev/null 2>&1 || true
-      timeout 20 ctr --address "$C/c.sock" -n "$NS" container rm "$id" >/dev/null 2>&1 || true
-    done < <(timeout 20 ctr --address "$C/c.sock" -n "$NS" container ls -q 2>/dev/null)
-    kill "$CPID" 2>/dev/null || true
-    wait_gone 20 "$CPID" || kill -KILL "$CPID" 2>/dev/null || true
-  fi
-  pids="$(procs_mentioning "$C/")"
-  if [[ -n "$pids" ]]; then
-    # shellcheck disable=SC2086 # one pid per word
-    kill -KILL $pids 2>/dev/null || true
-  fi
-  runc_delete_all "$RUNC_ROOT/$NS" # ctr run --runc-root: one directory per namespace
-}
-on_exit stop_containerd
-deadline=$((SECONDS + 30))
-until [[ -S "$C/c.sock" ]] && ctr version >/dev/null 2>&1; do
-  pid_alive "$CPID" || {
-    cat "$C/log" >&2
-    fail "containerd exited during startup"
-  }
-  ((SECONDS < deadline)) || fail "containerd did not answer on $C/c.sock"
-  sleep 0.2
-done
 TASKS="$C/state/io.containerd.runtime.v2.task/$NS"
 
 # --- the recording runtime ---------------------------------------------------------
@@ -138,45 +95,6 @@ same_identity() {
 }
 
 # --- images built by hand ------------------------------------------------------
-
-# oci_image_tar OUT NAME EXTRA_FILE: an OCI layout tar naming NAME: the busybox
-# rootfs as one gzip layer and, when EXTRA_FILE is given, a second layer
-# holding /etc/EXTRA_FILE.
-oci_image_tar() {
-  local out="$1" name="$2" extra="${3:-}" d layers="" diffs="" f dig size
-  d="$(mktemp -d "$W/img.XXXXXX")"
-  mkdir -p "$d/oci/blobs/sha256" "$d/l1" "$d/l2/etc"
-  make_busybox_rootfs "$d/l1"
-  local dirs=("$d/l1")
-  if [[ -n "$extra" ]]; then
-    echo "$extra" >"$d/l2/etc/$extra"
-    dirs+=("$d/l2")
-  fi
-  blob() { # blob FILE: into the layout; prints "sha256:<hex> <size>"
-    local h
-    h="$(sha256sum <"$1" | cut -d' ' -f1)"
-    cp "$1" "$d/oci/blobs/sha256/$h"
-    echo "sha256:$h $(stat -c %s "$1")"
-  }
-  for f in "${dirs[@]}"; do
-    tar --numeric-owner --mtime=@0 --sort=name -C "$f" -cf "$f.tar" .
-    diffs+="${diffs:+,}\"sha256:$(sha256sum <"$f.tar" | cut -d' ' -f1)\""
-    gzip -n -c "$f.tar" >"$f.tgz"
-    read -r dig size < <(blob "$f.tgz")
-    layers+="${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"$dig\",\"size\":$size}"
-  done
-  printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
-    "$diffs" >"$d/config.json"
-  read -r dig size < <(blob "$d/config.json")
-  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[%s]}' \
-    "$dig" "$size" "$layers" >"$d/manifest.json"
-  read -r dig size < <(blob "$d/manifest.json")
-  printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"io.containerd.image.name":"%s"}}]}' \
-    "$dig" "$size" "$name" >"$d/oci/index.json"
-  echo '{"imageLayoutVersion":"1.0.0"}' >"$d/oci/oci-layout"
-  tar -C "$d/oci" -cf "$out" .
-  rm -rf --one-file-system "$d"
-}
 
 [[ "$(uname -m)" == x86_64 ]] || skip "the hand-built images are linux/amd64"
 

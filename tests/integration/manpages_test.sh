@@ -6,7 +6,8 @@
 #   - every key that shim/config.cc accepts in moat.conf (its json::CheckObject
 #     calls) and every choice it compares against (`== "enforce"`) is written in
 #     bold in man/moat.conf.5; the same for launcher/profile.cc and
-#     man/moat-profile.5. The lists come from the C++ sources, so a key added to
+#     man/moat-profile.5, and verify/policy.cc (containers-policy.json) and
+#     man/moat-policy.5. The lists come from the C++ sources, so a key added to
 #     the code without documentation fails here.
 # Needs no root and no build; skipped only where man(1) is missing.
 # shellcheck source=tests/integration/lib.sh
@@ -98,4 +99,5 @@ check_keys() {
 echo "== keys accepted by the code are documented"
 check_keys shim/config.cc man/moat.conf.5
 check_keys launcher/profile.cc man/moat-profile.5
+check_keys verify/policy.cc man/moat-policy.5
 echo "PASS"
