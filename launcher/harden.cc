@@ -84,6 +84,35 @@ Status ApplyPidsLimit(Value* config, const Profile& profile, Outcome* out) {
   return Status::Ok();
 }
 
+// Replaces linux.seccomp with the profile's filter, resolved for the final
+// bounding set (Docker resolves includes/excludes.caps against the bounding
+// set too) and compiled once here, so that what runc cannot load is refused
+// before runc runs. A caller's own filter, or none, does not count.
+Status ApplySeccomp(Value* config, const Profile& profile, Outcome* out) {
+  if (profile.seccomp.empty()) return Status::Ok();
+  if (!profile.seccomp_file) {
+    return Error{"profile \"" + profile.name + "\": seccomp: " + profile.seccomp +
+                 " was not loaded"};
+  }
+  ResolvedSeccomp r = ResolveSeccomp(*profile.seccomp_file, out->bounding);
+  MOAT_TRY(CompileSeccomp(r));
+  Value want = SeccompToOci(r);
+  Value& linux = config->Child("linux");
+  MOAT_TRY(json::ExpectType(linux, json::Type::kObject, "linux"));
+  const Value* have = linux.Find("seccomp");
+  if (have != nullptr && *have == want) return Status::Ok();
+  const bool replaced = have != nullptr && !have->is_null();
+  linux.Set("seccomp", std::move(want));
+  const std::string summary =
+      r.default_action == "SCMP_ACT_ALLOW"
+          ? "default SCMP_ACT_ALLOW, " + std::to_string(r.syscalls.size()) + " rules"
+          : std::to_string(CountAllowed(r)) + " syscalls allowed";
+  out->changes.push_back(std::string("linux.seccomp: ") +
+                         (replaced ? "replaced by " : "set from ") + profile.seccomp + " (" +
+                         summary + ")");
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Outcome> HardenConfig(Value* config, const Profile& profile, const HostView& host) {
@@ -96,6 +125,7 @@ Result<Outcome> HardenConfig(Value* config, const Profile& profile, const HostVi
   MOAT_TRY(ApplyReadonlyRoot(config, profile, &out));
   MOAT_TRY(ApplyTmpfs(config, profile, &out));
   MOAT_TRY(ApplyPidsLimit(config, profile, &out));
+  MOAT_TRY(ApplySeccomp(config, profile, &out));
   return out;
 }
 
