@@ -78,8 +78,8 @@ Status CheckBundle(const Context& ctx) {
   rec.image = p.image.audit;
   auto apply = [&]() -> Status {
     if (!p.outcome.changes.empty()) {
-      MOAT_TRY(ReplaceFileAt(p.tf.dir.get(), p.tf.name, json::Serialize(p.config), &p.tf.st,
-                             p.file));
+      MOAT_TRY(
+          ReplaceFileAt(p.tf.dir.get(), p.tf.name, json::Serialize(p.config), &p.tf.st, p.file));
     }
     // Later exec and update calls are held to this profile and bounding set.
     return SaveContainerState(ctx.config.state_dir, id,
