@@ -88,15 +88,17 @@ Status ApplyPidsLimit(Value* config, const Profile& profile, Outcome* out) {
 // bounding set (Docker resolves includes/excludes.caps against the bounding
 // set too) and compiled once here, so that what runc cannot load is refused
 // before runc runs. A caller's own filter, or none, does not count.
-Status ApplySeccomp(Value* config, const Profile& profile, Outcome* out) {
+Status ApplySeccomp(Value* config, const Profile& profile, const HardenOptions& options,
+                    Outcome* out) {
   if (profile.seccomp.empty()) return Status::Ok();
   if (!profile.seccomp_file) {
     return Error{"profile \"" + profile.name + "\": seccomp: " + profile.seccomp +
                  " was not loaded"};
   }
   ResolvedSeccomp r = ResolveSeccomp(*profile.seccomp_file, out->bounding);
-  MOAT_TRY(CompileSeccomp(r));
   Value want = SeccompToOci(r);
+  Status compiled = CompileSeccompCached(r, json::Serialize(want), options.seccomp_cache_dir);
+  if (!compiled.ok()) return compiled.error().Wrap("linux.seccomp");
   Value& linux = config->Child("linux");
   MOAT_TRY(json::ExpectType(linux, json::Type::kObject, "linux"));
   const Value* have = linux.Find("seccomp");
@@ -115,7 +117,8 @@ Status ApplySeccomp(Value* config, const Profile& profile, Outcome* out) {
 
 }  // namespace
 
-Result<Outcome> HardenConfig(Value* config, const Profile& profile, const HostView& host) {
+Result<Outcome> HardenConfig(Value* config, const Profile& profile, const HostView& host,
+                             const HardenOptions& options) {
   MOAT_TRY(json::ExpectType(*config, json::Type::kObject, "(top level)"));
   Outcome out;
   MOAT_TRY(CheckDenyRules(*config, profile, host, &out.denials));
@@ -125,7 +128,7 @@ Result<Outcome> HardenConfig(Value* config, const Profile& profile, const HostVi
   MOAT_TRY(ApplyReadonlyRoot(config, profile, &out));
   MOAT_TRY(ApplyTmpfs(config, profile, &out));
   MOAT_TRY(ApplyPidsLimit(config, profile, &out));
-  MOAT_TRY(ApplySeccomp(config, profile, &out));
+  MOAT_TRY(ApplySeccomp(config, profile, options, &out));
   return out;
 }
 

@@ -126,9 +126,16 @@ json::Value SeccompToOci(const ResolvedSeccomp& r);
 /// Distinct syscall names whose rule allows them (any arguments).
 size_t CountAllowed(const ResolvedSeccomp& r);
 
-/// Builds the filter as runc 1.1 does (same libseccomp calls) and exports it
-/// to /dev/null; an error names the file and rule.
+/// Builds the filter as runc 1.1 does (same libseccomp calls) and exports
+/// it; an error names the file and rule. A program longer than the kernel
+/// loads (BPF_MAXINSNS) is an error too.
 Status CompileSeccomp(const ResolvedSeccomp& r);
+
+/// CompileSeccomp, skipped when `cache_dir` (root's, created 0700 when
+/// missing) records that the same filter (`oci_json`, SeccompToOci
+/// serialized) compiled before with this libseccomp. "" means no cache.
+Status CompileSeccompCached(const ResolvedSeccomp& r, const std::string& oci_json,
+                            const std::string& cache_dir);
 
 /// Docker's name for a libseccomp architecture token ("amd64" for
 /// SCMP_ARCH_X86_64); "" when Docker has none.

@@ -1,8 +1,10 @@
 // libseccomp's view of a seccomp file: names checked per architecture,
 // actions and flags against what the kernel supports, and the filter runc
 // would build, built here first.
-#include <fcntl.h>
+#include <linux/filter.h>
 #include <seccomp.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -165,10 +167,19 @@ Status CompileSeccomp(const ResolvedSeccomp& r) {
       }
     }
   }
-  UniqueFd sink(::open("/dev/null", O_WRONLY | O_CLOEXEC));
-  if (!sink.valid()) return ErrnoError("/dev/null: cannot open");
+  // Exported to memory rather than /dev/null, to see its length: the kernel
+  // refuses a program longer than BPF_MAXINSNS (runc adds a few of its own).
+  UniqueFd sink(::memfd_create("moat-seccomp", MFD_CLOEXEC));
+  if (!sink.valid()) return ErrnoError("memfd_create");
   int rc = seccomp_export_bpf(filter.get(), sink.get());
   if (rc < 0) return Error{r.file + ": libseccomp cannot build the filter", -rc};
+  off_t bytes = ::lseek(sink.get(), 0, SEEK_END);
+  if (bytes < 0) return ErrnoError("memfd: lseek");
+  const auto insns = static_cast<size_t>(bytes) / sizeof(sock_filter);
+  if (insns > BPF_MAXINSNS) {
+    return Error{r.file + ": the filter has " + std::to_string(insns) +
+                 " BPF instructions; the kernel loads at most " + std::to_string(BPF_MAXINSNS)};
+  }
   return Status::Ok();
 }
 

@@ -91,14 +91,15 @@ Result<std::vector<std::string>> ReadNames(const Value* v, const std::string& pa
   std::vector<std::string> out;
   if (!Present(v)) return out;
   MOAT_TRY(json::ExpectType(*v, json::Type::kArray, path));
+  out.reserve(v->items().size());
   for (size_t i = 0; i < v->items().size(); ++i) {
-    const std::string at = json::Index(path, i);
-    auto s = json::ReadString(v->items()[i], at);
-    if (!s.ok()) return s.error();
-    if (known != nullptr && known->count(*s) == 0) {
-      return Error{at + ": unknown " + what + " \"" + *s + "\""};
+    const Value& item = v->items()[i];
+    // Paths are built only for messages: a profile holds hundreds of names.
+    if (!item.is_string()) return json::ReadString(item, json::Index(path, i)).error();
+    if (known != nullptr && known->count(item.text()) == 0) {
+      return Error{json::Index(path, i) + ": unknown " + what + " \"" + item.text() + "\""};
     }
-    out.push_back(std::move(s.value()));
+    out.push_back(item.text());
   }
   return out;
 }

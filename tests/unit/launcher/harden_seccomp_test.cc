@@ -1,13 +1,18 @@
 // HardenConfig and the profile's seccomp file: resolution against the final
 // bounding set, replacement of the caller's filter.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <memory>
 
 #include "base/json.h"
 #include "launcher/harden.h"
 #include "launcher/seccomp.h"
 #include "tests/unit/launcher/test_host.h"
+#include "tests/unit/verify/test_dir.h"
 
 using moat::json::Parse;
 using moat::json::Serialize;
@@ -80,5 +85,50 @@ TEST_CASE("harden: a caller's missing or own seccomp does not escape the profile
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().message ==
           R"(profile "restricted": seccomp: seccomp/default.json was not loaded)");
+  }
+}
+
+TEST_CASE("harden: filters that compiled are remembered in the cache directory") {
+  if (::geteuid() != 0) return;  // the cache is root's only; as another user it is never used
+  moat::testing::TestDir dir;
+  moat::testing::FakeHost host;
+  moat::launcher::Profile restricted = moat::testing::LoadSourceProfile("restricted");
+  moat::launcher::HardenOptions options;
+  options.seccomp_cache_dir = dir.path() + "/state/seccomp-cache";
+  auto harden = [&]() {
+    auto config =
+        Parse(R"({"process":{"user":{"uid":1000}},"root":{"path":"rootfs"},"linux":{"namespaces":[
+      {"type":"pid"},{"type":"network"},{"type":"ipc"},{"type":"uts"},{"type":"mount"}]}})");
+    REQUIRE(config.ok());
+    auto out = moat::launcher::HardenConfig(&config.value(), restricted, host, options);
+    REQUIRE(out.ok());
+    return Serialize(*config->Find("linux")->Find("seccomp"));
+  };
+  const std::string oci = harden();
+  std::vector<std::filesystem::path> entries;
+  for (const auto& e : std::filesystem::directory_iterator(options.seccomp_cache_dir)) {
+    entries.push_back(e.path());
+  }
+  REQUIRE(entries.size() == 1);
+  struct stat dst {};
+  REQUIRE(::stat(options.seccomp_cache_dir.c_str(), &dst) == 0);
+  CHECK((dst.st_mode & 07777) == 0700);
+  const std::string entry = entries[0];
+  const std::string key = moat::testing::ReadFileText(entry);
+  CHECK_THAT(key, Catch::StartsWith("moat seccomp compile cache v1\nlibseccomp "));
+  CHECK_THAT(key, Catch::EndsWith("\n" + oci + "\n"));
+  struct stat before {};
+  REQUIRE(::stat(entry.c_str(), &before) == 0);
+
+  SECTION("a hit leaves the entry alone") {
+    CHECK(harden() == oci);
+    struct stat after {};
+    REQUIRE(::stat(entry.c_str(), &after) == 0);
+    CHECK(after.st_ino == before.st_ino);
+  }
+  SECTION("an entry that does not hold the whole key is a miss, and is rewritten") {
+    dir.Write(entry.substr(dir.path().size() + 1), key.substr(0, key.size() - 2) + "}\n", 0600);
+    CHECK(harden() == oci);
+    CHECK(moat::testing::ReadFileText(entry) == key);
   }
 }

@@ -41,6 +41,13 @@ inline std::string ReadFixture(const std::string& rel) {
   return ss.str();
 }
 
+inline std::string ReadFileText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 inline std::string ReadSource(const std::string& rel) {
   std::ifstream in(std::string(MOAT_SOURCE_DIR) + "/" + rel);
   std::stringstream ss;
