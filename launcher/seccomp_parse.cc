@@ -3,7 +3,9 @@
 // architecture and capability checked, errors naming the field.
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <optional>
 #include <set>
 
 #include "base/fs.h"
