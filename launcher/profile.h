@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "base/json.h"
 #include "base/status.h"
 #include "launcher/caps.h"
+#include "launcher/seccomp.h"
 
 namespace moat::launcher {
 
@@ -49,6 +51,12 @@ struct Profile {
   std::optional<int64_t> pids_limit;
   DenyRules deny;
   ExecPolicy exec = ExecPolicy::kReduce;
+  /// The seccomp file as written in the profile ("" for none): relative to
+  /// the profiles directory, or absolute. LoadProfile reads and checks it
+  /// into seccomp_file; HardenConfig refuses a profile that names one it
+  /// has not got.
+  std::string seccomp;
+  std::shared_ptr<const SeccompFile> seccomp_file;
 
   /// The capability set a process may hold under this profile, starting
   /// from `requested`.
@@ -59,7 +67,8 @@ struct Profile {
 Result<Profile> ParseProfile(const std::string& text, const std::string& name,
                              const std::string& file);
 
-/// Loads profiles_dir/NAME.json, which must be root-owned and not group/world-writable.
+/// Loads profiles_dir/NAME.json, which must be root-owned and not group/world-writable,
+/// and the seccomp file it names (LoadSeccompFile).
 Result<Profile> LoadProfile(const std::string& profiles_dir, const std::string& name);
 
 }  // namespace moat::launcher

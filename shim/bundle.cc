@@ -54,7 +54,9 @@ Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
   if (!profile.ok()) return profile.error();
   plan.profile = std::move(profile.value());
   launcher::HostSystem host;
-  auto outcome = launcher::HardenConfig(&plan.config, plan.profile, host);
+  launcher::HardenOptions options;
+  options.seccomp_cache_dir = config.state_dir + "/seccomp-cache";
+  auto outcome = launcher::HardenConfig(&plan.config, plan.profile, host, options);
   if (!outcome.ok()) return outcome.error().Wrap(plan.file);
   plan.outcome = std::move(outcome.value());
 
