@@ -7,5 +7,6 @@
 namespace moat::cli {
 
 int RunVerify(const std::vector<std::string>& args);  // verify_cmd.cc
+int RunSecret(const std::vector<std::string>& args);  // secret_cmd.cc
 
 }  // namespace moat::cli

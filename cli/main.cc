@@ -20,6 +20,7 @@ struct Command {
 
 const Command kCommands[] = {
     {"verify", moat::cli::RunVerify, "what the trust policy says about an image or a bundle"},
+    {"secret", moat::cli::RunSecret, "keys and sealed files for sealed secret stores"},
 };
 
 int Usage(FILE* out) {

@@ -10,6 +10,7 @@
 #include "base/json.h"
 #include "base/status.h"
 #include "launcher/caps.h"
+#include "launcher/secret_spec.h"
 
 namespace moat::launcher {
 
@@ -49,6 +50,7 @@ struct Profile {
   std::optional<int64_t> pids_limit;
   DenyRules deny;
   ExecPolicy exec = ExecPolicy::kReduce;
+  std::vector<SecretRef> secrets;
 
   /// The capability set a process may hold under this profile, starting
   /// from `requested`.

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "base/fs.h"
+#include "shim/secret_dir.h"
 #include "shim/state.h"
 
 namespace moat::shim {
@@ -111,9 +112,9 @@ int ExecRuntime(const Config& config, char** argv, Logger& log) {
   return 1;
 }
 
-// delete: moat's record of the container may go only once runc has deleted
-// it (a refused delete of a running container keeps it), so the runtime runs
-// as a child here, the one verb that costs a fork.
+// delete: moat's record of the container and its secrets may go only once
+// runc has deleted it (a refused delete of a running container keeps them),
+// so the runtime runs as a child here, the one verb that costs a fork.
 int RunDelete(const Config& config, const Invocation& inv, char** argv, Logger& log) {
   Status ok = CheckRuntimeBinary(config);
   if (!ok.ok()) {
@@ -140,6 +141,9 @@ int RunDelete(const Config& config, const Invocation& inv, char** argv, Logger& 
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
     RemoveContainerState(config.state_dir, inv.ContainerId());
+    Status wiped = WipeSecretDir(config.state_dir, inv.ContainerId(),
+                                 RuntimeRoot(inv.global.root, config.runtime));
+    if (!wiped.ok()) log.Warning("delete: " + wiped.error().Describe());
     return 0;
   }
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
