@@ -163,8 +163,11 @@ Status CheckBundle(const Context& ctx) {
     if (!ids.ok()) return ids.error().Wrap(p.file);
     SecretPlan secrets = p.secrets;
     MOAT_TRY(ResolveSecretOwners(&secrets, *original, ids->first, ids->second));
-    std::vector<std::string> changes, denials;  // already in the plan
-    MOAT_TRY(AddSecretMounts(secrets, &original.value(), &changes, &denials));
+    // The plan's lines for the secrets (one each, last) give enforce mode's
+    // owners; the record says what was done.
+    std::vector<std::string> denials;  // already in the plan
+    p.outcome.changes.resize(p.outcome.changes.size() - p.secrets.items.size());
+    MOAT_TRY(AddSecretMounts(secrets, &original.value(), &p.outcome.changes, &denials));
     MOAT_TRY(write(secrets, &original.value(), true));
   }
   auto apply = [&]() -> Status {

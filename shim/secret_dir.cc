@@ -99,9 +99,10 @@ Result<Owner> ReadOwner(int basefd, const std::string& id, const std::string& di
 
 // Stale: its owner record is unreadable (a crash before it was written), or
 // neither its container nor the process that made it exists any more.
+// A record that cannot be read for another reason (EMFILE, EIO) keeps it.
 bool Stale(int basefd, const std::string& id, const std::string& display) {
   auto o = ReadOwner(basefd, id, display);
-  if (!o.ok()) return true;
+  if (!o.ok()) return o.error().err == 0 || o.error().err == ENOENT;
   if (ContainerExists(o->root, id)) return false;
   return o->pid <= 0 || o->start.empty() || StartTime(o->pid) != o->start;
 }
@@ -183,11 +184,17 @@ Status MountTmpfs(const std::string& path, uint64_t bytes, size_t files) {
 }  // namespace
 
 std::string RuntimeRoot(const std::string& given, const std::string& runtime) {
-  if (given.empty()) return SplitPath(runtime).second == "crun" ? "/run/crun" : "/run/runc";
-  if (given[0] == '/') return given;
-  char cwd[PATH_MAX];
-  if (::getcwd(cwd, sizeof cwd) == nullptr) return given;
-  return std::string(cwd) + "/" + given;
+  std::string root = given;
+  if (root.empty()) root = SplitPath(runtime).second == "crun" ? "/run/crun" : "/run/runc";
+  // The same root spelled differently at create and delete (/var/run, a
+  // relative path) is still the same root.
+  // The root does not exist before the runtime's first create: then its parent.
+  char real[PATH_MAX];
+  if (::realpath(root.c_str(), real) != nullptr) return real;
+  auto [parent, base] = SplitPath(root);
+  if (::realpath(parent.c_str(), real) != nullptr) return std::string(real) + "/" + base;
+  if (root[0] == '/' || ::getcwd(real, sizeof real) == nullptr) return root;
+  return std::string(real) + "/" + root;
 }
 
 Result<SecretDir> SecretDir::Create(const std::string& state_dir, const std::string& id,

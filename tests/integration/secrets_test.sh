@@ -240,6 +240,10 @@ B7="$W/b7"
 make_bundle "$B7" '["sh","-c","id -u; stat -c \"%u %a\" /run/secrets/db; cat /run/secrets/db"]'
 out="$(moat run --bundle "$B7" "$(new_id audit)" 2>&1 </dev/null)" || fail "audit run failed: $out"
 assert_eq "$out" "0"$'\n'"0 400"$'\n'"$VAL_DB" "audit mode: uid, owner, value"
+tail -n1 "$W/audit/audit.log" | jq -e '.mode == "audit" and .decision == "allow" and
+  (.changes | any(test("secret \"vault/db/password\" at /run/secrets/db \\(uid 0, gid 0, mode 0400")))
+  and (.changes | any(test("process.user: uid 0")))' >/dev/null ||
+  fail "audit-mode record: $(tail -n1 "$W/audit/audit.log")"
 
 echo "== a create under a profile without secrets sweeps what runc run left"
 for conf in "$W/conf" "$W/audit"; do
