@@ -107,20 +107,13 @@ Result<SecretBytes> ReadSecretFd(int fd, const std::string& display, size_t max_
 }
 
 Result<SecretBytes> LoadSealKey(const std::string& path) {
-  auto [dir, name] = SplitPath(path);
-  auto dfd = OpenDir(dir);
-  if (!dfd.ok()) return dfd.error();
-  auto fd = OpenRegularAt(dfd->get(), name, path);
-  if (!fd.ok()) return fd.error();
-  struct stat st {};
-  if (::fstat(fd->get(), &st) != 0) return ErrnoError(path + ": cannot stat");
-  if (st.st_uid != 0) {
-    return Error{path + ": owned by uid " + std::to_string(st.st_uid) + ", not root: refused"};
-  }
-  if ((st.st_mode & 077) != 0) {
+  // Root's file in a directory only root can change entries of, not a link.
+  auto tf = OpenTrustedFile(path);
+  if (!tf.ok()) return tf.error();
+  if ((tf->st.st_mode & 077) != 0) {
     return Error{path + ": readable or writable by group or others (want mode 0600 or 0400)"};
   }
-  auto key = ReadSecretFd(fd->get(), path, kSealKeyBytes);
+  auto key = ReadSecretFd(tf->fd.get(), path, kSealKeyBytes);
   if (!key.ok()) return Error{path + ": not a key: must be exactly 32 bytes"};
   if (key->size() != kSealKeyBytes) return Error{path + ": not a key: must be exactly 32 bytes"};
   return key;

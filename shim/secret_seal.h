@@ -71,7 +71,8 @@ void WipeString(std::string* s);
 Result<SecretBytes> ReadSecretFd(int fd, const std::string& display, size_t max_bytes);
 
 /// Loads a sealing key: a regular file (not a symbolic link), owned by root,
-/// no permission bits for group or others, exactly 32 bytes.
+/// no permission bits for group or others, exactly 32 bytes, in a directory
+/// in which only root can replace entries.
 Result<SecretBytes> LoadSealKey(const std::string& path);
 
 /// Makes a fresh random key of kSealKeyBytes.
