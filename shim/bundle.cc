@@ -37,6 +37,27 @@ Status RefuseSecrets(const Context& ctx, AuditRecord rec, const std::vector<std:
   return Error{rec.verb + " " + rec.id + " refused: " + why.Describe()};
 }
 
+// Fills the container's secrets tmpfs (when a secret is a file) and puts
+// the opted-in ones into `cfg`'s process.env.
+Status DeliverSecrets(const Context& ctx, const std::string& id, const SecretPlan& secrets,
+                      const std::vector<SecretBytes>& values, json::Value* cfg, SecretDir* dir) {
+  if (secrets.NeedsDir()) {
+    uint64_t bytes = 0;
+    for (const auto& v : values) bytes += v.size();
+    auto made = SecretDir::Create(ctx.config.state_dir, id,
+                                  RuntimeRoot(ctx.inv.global.root, ctx.config.runtime), bytes,
+                                  secrets.items.size());
+    if (!made.ok()) return made.error();
+    *dir = std::move(made.value());
+    for (size_t i = 0; i < secrets.items.size(); ++i) {
+      const SecretItem& s = secrets.items[i];
+      if (!s.target.empty())
+        MOAT_TRY(dir->Write(s.file, values[i], s.host_uid, s.host_gid, s.mode));
+    }
+  }
+  return AddSecretEnv(secrets, values, cfg);
+}
+
 }  // namespace
 
 Result<json::Value> ParseSpec(const std::string& text, const std::string& file) {
@@ -128,23 +149,9 @@ Status CheckBundle(const Context& ctx) {
     values = std::move(loaded.value());
   }
   SecretDir dir;  // wiped when this returns, unless kept
-  // Fills the secrets tmpfs, then writes `cfg` over config.json.
+  // Delivers the secrets, then writes `cfg` over config.json.
   auto write = [&](const SecretPlan& secrets, json::Value* cfg, bool changed) -> Status {
-    if (secrets.NeedsDir()) {
-      uint64_t bytes = 0;
-      for (const auto& v : values) bytes += v.size();
-      auto made = SecretDir::Create(ctx.config.state_dir, id,
-                                    RuntimeRoot(ctx.inv.global.root, ctx.config.runtime), bytes,
-                                    secrets.items.size());
-      if (!made.ok()) return made.error();
-      dir = std::move(made.value());
-      for (size_t i = 0; i < secrets.items.size(); ++i) {
-        const SecretItem& s = secrets.items[i];
-        if (s.target.empty()) continue;
-        MOAT_TRY(dir.Write(s.file, values[i], s.host_uid, s.host_gid, s.mode));
-      }
-    }
-    MOAT_TRY(AddSecretEnv(secrets, values, cfg));
+    MOAT_TRY(DeliverSecrets(ctx, id, secrets, values, cfg, &dir));
     if (!changed && secrets.empty()) return Status::Ok();
     std::string text = json::Serialize(*cfg);
     Status st = ReplaceFileAt(p.tf.dir.get(), p.tf.name, text, &p.tf.st, p.file);
