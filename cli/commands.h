@@ -11,5 +11,6 @@ int RunTrust(const std::vector<std::string>& args);    // trust_cmd.cc
 int RunProfile(const std::vector<std::string>& args);  // profile_cmd.cc
 int RunExplain(const std::vector<std::string>& args);  // explain_cmd.cc
 int RunRun(const std::vector<std::string>& args);      // run_cmd.cc
+int RunSecret(const std::vector<std::string>& args);   // secret_cmd.cc
 
 }  // namespace moat::cli

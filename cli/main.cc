@@ -24,6 +24,7 @@ const Command kCommands[] = {
     {"verify", moat::cli::RunVerify, "what the trust policy says about an image or a bundle"},
     {"trust", moat::cli::RunTrust, "the local trust store: import signatures"},
     {"profile", moat::cli::RunProfile, "check profile files, show a resolved profile"},
+    {"secret", moat::cli::RunSecret, "keys and sealed files for sealed secret stores"},
 };
 
 int Usage(FILE* out) {

@@ -128,6 +128,26 @@ json::Value ProfileJson(const launcher::Profile& p) {
   deny.Set("host_paths", Value::Bool(p.deny.host_paths));
   out.Set("deny", std::move(deny));
   out.Set("exec", Value::String(p.exec == launcher::ExecPolicy::kRefuse ? "refuse" : "reduce"));
+  out.Set("seccomp",
+          p.seccomp.empty() ? Value::String("(as requested)") : Value::String(p.seccomp));
+  Value secrets = Value::Array();
+  for (const auto& r : p.secrets) {
+    Value m = Value::Object();
+    m.Set("store", Value::String(r.store));
+    m.Set("name", Value::String(r.name));
+    m.Set("target", Value::String(r.target));
+    m.Set("uid", r.uid ? Value::Number(*r.uid) : Value::String("(the container's)"));
+    m.Set("gid", r.gid ? Value::Number(*r.gid) : Value::String("(the container's)"));
+    char mode[8];
+    (void)std::snprintf(mode, sizeof mode, "%04o", r.mode);
+    m.Set("mode", Value::String(mode));
+    if (!r.env.empty()) m.Set("env", Value::String(r.env));
+    Value images = Value::Array();
+    for (const auto& i : r.images) images.Append(Value::String(i));
+    m.Set("images", std::move(images));
+    secrets.Append(std::move(m));
+  }
+  out.Set("secrets", std::move(secrets));
   return out;
 }
 

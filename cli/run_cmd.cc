@@ -102,6 +102,11 @@ int RunRun(const std::vector<std::string>& args) {
   }
   auto plan = shim::PlanBundle(*config, id, bundle, &identity);
   if (!plan.ok()) return Fail(plan.error());
+  if (!plan->secrets.empty()) {
+    return Fail("run: profile \"" + plan->profile.name +
+                "\" gives secrets, which moat run does not deliver (start the bundle through "
+                "moat-runtime)");
+  }
 
   Logger log;
   shim::Invocation inv;

@@ -167,10 +167,10 @@ Status ReadSeccompKey(const Value& v, Profile* p) {
 }
 
 Status ReadProfile(const Value& root, Profile* p) {
-  MOAT_TRY(
-      json::CheckObject(root, "",
-                        {"description", "user", "capabilities", "no_new_privileges",
-                         "readonly_rootfs", "tmpfs", "pids_limit", "deny", "exec", "seccomp"}));
+  MOAT_TRY(json::CheckObject(
+      root, "",
+      {"description", "user", "capabilities", "no_new_privileges", "readonly_rootfs", "tmpfs",
+       "pids_limit", "deny", "exec", "seccomp", "secrets"}));
   if (const Value* d = root.Find("description")) {
     auto s = json::ReadString(*d, "description");
     if (!s.ok()) return s.error();
@@ -195,6 +195,7 @@ Status ReadProfile(const Value& root, Profile* p) {
     p->pids_limit = *n;
   }
   if (const Value* d = root.Find("deny")) MOAT_TRY(ReadDeny(*d, p));
+  if (const Value* s = root.Find("secrets")) MOAT_TRY(ReadSecretRefs(*s, "secrets", &p->secrets));
   if (const Value* e = root.Find("exec")) {
     auto s = json::ReadString(*e, "exec");
     if (!s.ok()) return s.error();

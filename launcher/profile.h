@@ -12,6 +12,7 @@
 #include "base/status.h"
 #include "launcher/caps.h"
 #include "launcher/seccomp.h"
+#include "launcher/secret_spec.h"
 
 namespace moat::launcher {
 
@@ -57,6 +58,7 @@ struct Profile {
   /// has not got.
   std::string seccomp;
   std::shared_ptr<const SeccompFile> seccomp_file;
+  std::vector<SecretRef> secrets;
 
   /// The capability set a process may hold under this profile, starting
   /// from `requested`.

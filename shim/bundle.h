@@ -13,6 +13,7 @@
 #include "launcher/profile.h"
 #include "shim/config.h"
 #include "shim/image_check.h"
+#include "shim/secrets.h"
 
 namespace moat::shim {
 
@@ -28,10 +29,16 @@ struct BundlePlan {
   ImageVerdict image;
   launcher::Profile profile;
   launcher::Outcome outcome;
+  /// The profile's secrets for this container; their mounts are in `config`
+  /// and their lines in `outcome.changes`.
+  SecretPlan secrets;
   /// Every reason to refuse: the image's, then the profile's (prefixed
   /// `profile "NAME": `).
   std::vector<std::string> denials;
 };
+
+/// Parses config.json text as runc's Go decoder reads it (keys folded).
+Result<json::Value> ParseSpec(const std::string& text, const std::string& file);
 
 /// Reads `bundle`/config.json and works out the plan for container `id`.
 /// Errors are malformed or untrusted input (the file and field named).

@@ -1,6 +1,8 @@
 // moat.conf: the host's configuration of moat-runtime (man/moat.conf.5).
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 
 #include "base/status.h"
@@ -8,6 +10,13 @@
 namespace moat::shim {
 
 enum class Mode { kEnforce, kAudit };
+
+/// A secret store (moat.conf `secret_stores`): a directory of secrets, each a
+/// file; with `key`, each file is sealed (shim/secret_seal.h) under that key.
+struct SecretStore {
+  std::string path;
+  std::string key;  // empty: the files hold the secrets as they are
+};
 
 struct Config {
   std::string file;  // where it was read from
@@ -26,6 +35,9 @@ struct Config {
   /// config.toml), where containerd containers' image identity is read.
   std::string containerd_root = "/var/lib/containerd";
   std::string containerd_state = "/run/containerd";
+  /// Secret stores by name, and the largest secret moat copies into a container.
+  std::map<std::string, SecretStore> secret_stores;
+  uint64_t secret_max_bytes = 1u << 20;
 };
 
 /// The default location, /etc/moat/moat.conf.

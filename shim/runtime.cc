@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "base/fs.h"
+#include "shim/secret_dir.h"
 #include "shim/state.h"
 
 namespace moat::shim {
@@ -143,13 +144,17 @@ int RunRuntimeChild(const Config& config, char** argv, Logger& log) {
 
 namespace {
 
-// delete: moat's record of the container may go only once runc has deleted
-// it (a refused delete of a running container keeps it), so the runtime runs
-// as a child here, the one verb that costs a fork.
+// delete: moat's record of the container and its secrets may go only once
+// runc has deleted it (a refused delete of a running container keeps them),
+// so the runtime runs as a child here, the one verb that costs a fork.
 int RunDelete(const Config& config, const Invocation& inv, char** argv, Logger& log) {
   int rc = RunRuntimeChild(config, argv, log);
-  if (rc == 0) RemoveContainerState(config.state_dir, inv.ContainerId());
-  return rc;
+  if (rc != 0) return rc;
+  RemoveContainerState(config.state_dir, inv.ContainerId());
+  Status wiped = WipeSecretDir(config.state_dir, inv.ContainerId(),
+                               RuntimeRoot(inv.global.root, config.runtime));
+  if (!wiped.ok()) log.Warning("delete: " + wiped.error().Describe());
+  return 0;
 }
 
 Status Check(const Context& ctx) {
