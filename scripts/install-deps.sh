@@ -16,7 +16,7 @@ PACKAGES=(
   # unit tests, lint
   catch2 clang clang-tidy clang-format
   # integration tests and bench
-  runc docker.io containerd busybox-static jq skopeo docker-registry python3 time
+  runc docker.io containerd podman busybox-static jq skopeo docker-registry python3 time
   gnupg openssl
 )
 

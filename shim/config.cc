@@ -25,7 +25,7 @@ Status ReadConfig(const json::Value& doc, Config* c) {
   MOAT_TRY(json::CheckObject(
       doc, "",
       {"runtime", "mode", "profiles_dir", "default_profile", "audit_log", "state_dir", "policy",
-       "registries_d", "docker_root", "containerd_root", "containerd_state"}));
+       "registries_d", "docker_root", "containerd_root", "containerd_state", "podman_root"}));
   if (doc.Find("runtime") == nullptr)
     return Error{"runtime: missing (the absolute path of runc or crun)"};
   MOAT_TRY(ReadAbsolutePath(doc, "runtime", &c->runtime));
@@ -37,6 +37,7 @@ Status ReadConfig(const json::Value& doc, Config* c) {
   MOAT_TRY(ReadAbsolutePath(doc, "docker_root", &c->docker_root));
   MOAT_TRY(ReadAbsolutePath(doc, "containerd_root", &c->containerd_root));
   MOAT_TRY(ReadAbsolutePath(doc, "containerd_state", &c->containerd_state));
+  MOAT_TRY(ReadAbsolutePath(doc, "podman_root", &c->podman_root));
   if (const json::Value* m = doc.Find("mode")) {
     auto s = json::ReadString(*m, "mode");
     if (!s.ok()) return s.error();

@@ -26,6 +26,9 @@ struct Config {
   /// config.toml), where containerd containers' image identity is read.
   std::string containerd_root = "/var/lib/containerd";
   std::string containerd_state = "/run/containerd";
+  /// The containers-storage graph root podman uses (`graphroot`), where
+  /// podman containers' image identity is read.
+  std::string podman_root = "/var/lib/containers/storage";
 };
 
 /// The default location, /etc/moat/moat.conf.
