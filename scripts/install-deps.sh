@@ -16,7 +16,7 @@ PACKAGES=(
   # unit tests, lint
   catch2 clang clang-tidy clang-format
   # integration tests and bench
-  runc docker.io containerd busybox-static jq skopeo docker-registry python3 time
+  runc docker.io containerd podman busybox-static jq skopeo docker-registry python3 time
   gnupg openssl
   # contrib/ tried for real (podman, a CRI client), man page lint, completions, YAML
   podman mandoc zsh python3-yaml python3-grpcio

@@ -27,7 +27,7 @@ Status ReadConfig(const json::Value& doc, Config* c) {
       json::CheckObject(doc, "",
                         {"runtime", "mode", "profiles_dir", "default_profile", "audit_log",
                          "state_dir", "policy", "registries_d", "docker_root", "containerd_root",
-                         "containerd_state", "secret_stores", "secret_max_bytes"}));
+                         "containerd_state", "podman_root", "secret_stores", "secret_max_bytes"}));
   if (doc.Find("runtime") == nullptr)
     return Error{"runtime: missing (the absolute path of runc or crun)"};
   MOAT_TRY(ReadAbsolutePath(doc, "runtime", &c->runtime));
@@ -39,6 +39,7 @@ Status ReadConfig(const json::Value& doc, Config* c) {
   MOAT_TRY(ReadAbsolutePath(doc, "docker_root", &c->docker_root));
   MOAT_TRY(ReadAbsolutePath(doc, "containerd_root", &c->containerd_root));
   MOAT_TRY(ReadAbsolutePath(doc, "containerd_state", &c->containerd_state));
+  MOAT_TRY(ReadAbsolutePath(doc, "podman_root", &c->podman_root));
   if (const json::Value* s = doc.Find("secret_stores"))
     MOAT_TRY(ReadSecretStores(*s, "secret_stores", &c->secret_stores));
   if (const json::Value* n = doc.Find("secret_max_bytes")) {

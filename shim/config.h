@@ -35,6 +35,9 @@ struct Config {
   /// config.toml), where containerd containers' image identity is read.
   std::string containerd_root = "/var/lib/containerd";
   std::string containerd_state = "/run/containerd";
+  /// The containers-storage graph root podman uses (`graphroot`), where
+  /// podman containers' image identity is read.
+  std::string podman_root = "/var/lib/containers/storage";
   /// Secret stores by name, and the largest secret moat copies into a container.
   std::map<std::string, SecretStore> secret_stores;
   uint64_t secret_max_bytes = 1u << 20;

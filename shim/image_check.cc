@@ -4,6 +4,7 @@
 
 #include "verify/containerd_resolver.h"
 #include "verify/docker_resolver.h"
+#include "verify/podman_resolver.h"
 #include "verify/policy.h"
 #include "verify/registries_d.h"
 
@@ -26,8 +27,9 @@ std::string RawRootPath(const json::Value& spec) {
 }
 
 // The engine that made the container, from state only the engine writes:
-// dockerd's record of the container id, or a containerd task bundle path
-// (which ResolveContainerd then checks against containerd's metadata).
+// dockerd's record of the container id, or a containerd task or podman
+// bundle path (which ResolveContainerd / ResolvePodman then check against
+// the engine's records).
 bool IsDockerContainer(const Config& c, const std::string& id) {
   struct stat st {};
   return ::lstat((c.docker_root + "/containers/" + id + "/config.v2.json").c_str(), &st) == 0;
@@ -55,10 +57,19 @@ Result<verify::ImageIdentity> Resolve(const Config& c, const std::string& id,
     in.containerd_root = c.containerd_root;
     return verify::ResolveContainerd(in);
   }
+  if (verify::IsPodmanBundle(bundle, id, c.podman_root)) {
+    verify::PodmanResolveInput in;
+    in.bundle = bundle;
+    in.container_id = id;
+    in.root_path = RawRootPath(spec);
+    in.podman_root = c.podman_root;
+    return verify::ResolvePodman(in);
+  }
   verify::ImageIdentity none;
   none.evidence.push_back("no engine record of container " + id + " (not in " + c.docker_root +
                           "/containers, bundle not under " + c.containerd_state +
-                          "/io.containerd.runtime.v2.task)");
+                          "/io.containerd.runtime.v2.task or " + c.podman_root +
+                          "/overlay-containers)");
   return none;
 }
 
