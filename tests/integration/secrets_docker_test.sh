@@ -25,6 +25,7 @@ printf '%s' "$VAL_API" >"$W/api.plain"
 rm "$W/api.plain"
 
 mkdir -m 0755 "$W/profiles"
+cp -R "$MOAT_SOURCE_DIR"/profiles/seccomp "$W/profiles/" # restricted.json names seccomp/default.json
 jq '.secrets = [
   {"store": "vault", "name": "db", "target": "/run/secrets/db"},
   {"store": "sealed", "name": "api", "target": "/run/secrets/api", "mode": "0440"},

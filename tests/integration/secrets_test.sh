@@ -37,7 +37,7 @@ assert_eq "$(head -c 8 "$W/sealed/api-token")" moatseal "sealed file magic"
 
 # A profile: restricted plus secrets (the container runs as 65534).
 mkdir -m 0755 "$W/profiles"
-cp "$MOAT_SOURCE_DIR"/profiles/*.json "$W/profiles/"
+cp -R "$MOAT_SOURCE_DIR"/profiles/. "$W/profiles/" # the profiles and their seccomp files
 jq '.secrets = [
   {"store": "vault", "name": "db/password", "target": "/run/secrets/db"},
   {"store": "sealed", "name": "api-token", "target": "/etc/app/api", "uid": 0, "gid": 65534, "mode": "0440"}]' \
