@@ -89,12 +89,12 @@ Result<int64_t> ParseRfc3339(std::string_view s) {
         om > 59) {
       return bad();
     }
-    offset = sign * (oh * 3600 + om * 60);
+    offset = static_cast<int64_t>(sign) * (int64_t{oh} * 3600 + int64_t{om} * 60);
   } else {
     return bad();
   }
   if (pos != s.size()) return bad();
-  return days * 86400 + hh * 3600 + mm * 60 + ss - offset;
+  return days * 86400 + int64_t{hh} * 3600 + int64_t{mm} * 60 + ss - offset;
 }
 
 Result<int64_t> ParseDate(std::string_view s) {

@@ -88,7 +88,8 @@ Status CheckVerdict(const Config& c, ImageVerdict* v) {
     auto r = verify::ParseNormalizedNamed(name);
     if (r.ok()) ref = std::move(r.value());
   }
-  auto d = verify::CheckVerdict(*c.verdicts, digests, ref ? &*ref : nullptr, NowUnix());
+  auto d = verify::CheckVerdict(*c.verdicts, digests, ref ? &*ref : nullptr, NowUnix(),
+                                verify::VerdictStoreOptions(), c.state_dir + "/cache/verdicts");
   if (!d.ok()) return d.error().Wrap(c.file);
   v->verdict = std::move(d.value());
   v->verdict_checked = true;

@@ -6,6 +6,8 @@
 #include "base/json.h"
 #include "verify/intoto.h"
 #include "verify/reference.h"
+#include "verify/verdict_cache.h"
+#include "verify/verify_cache.h"
 
 namespace moat::verify {
 
@@ -15,19 +17,34 @@ constexpr size_t kMaxKeyBytes = 1u << 20;
 
 }  // namespace
 
-Result<std::vector<VerdictKey>> LoadVerdictKeys(const std::vector<std::string>& paths,
-                                                bool require_root_owned) {
-  std::vector<VerdictKey> out;
+Result<std::vector<VerdictKeyFile>> ReadVerdictKeyFiles(const std::vector<std::string>& paths,
+                                                        bool require_root_owned) {
+  std::vector<VerdictKeyFile> out;
   for (const std::string& path : paths) {
     struct stat st {};
     auto pem = ReadFileNoFollow(path, kMaxKeyBytes, &st);
     if (!pem.ok()) return pem.error();
     if (require_root_owned) MOAT_TRY(CheckRootOwned(st, path));
-    auto key = PublicKey::FromPem(*pem, path);
-    if (!key.ok()) return key.error();
-    out.push_back(VerdictKey{path, std::move(key.value())});
+    out.push_back(VerdictKeyFile{path, std::move(pem.value())});
   }
   return out;
+}
+
+Result<std::vector<VerdictKey>> ParseVerdictKeys(const std::vector<VerdictKeyFile>& files) {
+  std::vector<VerdictKey> out;
+  for (const auto& f : files) {
+    auto key = PublicKey::FromPem(f.pem, f.path);
+    if (!key.ok()) return key.error();
+    out.push_back(VerdictKey{f.path, std::move(key.value())});
+  }
+  return out;
+}
+
+Result<std::vector<VerdictKey>> LoadVerdictKeys(const std::vector<std::string>& paths,
+                                                bool require_root_owned) {
+  auto files = ReadVerdictKeyFiles(paths, require_root_owned);
+  if (!files.ok()) return files.error();
+  return ParseVerdictKeys(*files);
 }
 
 Result<VerdictClaims> ReadVerdictClaims(const DsseEnvelope& env) {
@@ -104,9 +121,12 @@ Result<std::string> MakeVerdictEnvelope(const json::Value& report, ReportFormat 
 
 Result<VerdictCandidates> CollectVerdicts(const std::string& store,
                                           const std::vector<std::string>& digests,
-                                          const std::vector<VerdictKey>& keys,
-                                          const VerdictStoreOptions& options) {
+                                          const std::vector<VerdictKeyFile>& keys,
+                                          const VerdictStoreOptions& options,
+                                          const std::string& cache_dir) {
   VerdictCandidates out;
+  const VerifyCache cache(cache_dir);
+  std::optional<std::vector<VerdictKey>> parsed;  // only when something is not cached
   for (const std::string& digest : digests) {
     auto stored = ReadVerdicts(store, digest, options);
     if (!stored.ok()) return stored.error();
@@ -115,8 +135,22 @@ Result<VerdictCandidates> CollectVerdicts(const std::string& store,
         out.rejected.push_back(RejectedVerdict{s.path, s.problem});
         continue;
       }
-      auto v = VerifyVerdict(s.bytes, s.path, digest, keys);
+      const std::string cache_key = VerdictCacheKey(keys, s.sha256, digest);
+      if (auto text = cache.Get(cache_key, options.max_file_bytes)) {
+        if (auto cached = ParseCachedVerdict(*text); cached && cached->digest == digest) {
+          cached->path = s.path;
+          out.valid.push_back(std::move(*cached));
+          continue;
+        }
+      }
+      if (!parsed) {
+        auto k = ParseVerdictKeys(keys);
+        if (!k.ok()) return k.error();
+        parsed = std::move(k.value());
+      }
+      auto v = VerifyVerdict(s.bytes, s.path, digest, *parsed);
       if (v.ok()) {
+        cache.Put(cache_key, SerializeVerifiedVerdict(*v));
         out.valid.push_back(std::move(v.value()));
       } else {
         out.rejected.push_back(RejectedVerdict{s.path, v.error().Describe()});

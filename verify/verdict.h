@@ -21,15 +21,27 @@
 
 namespace moat::verify {
 
+/// A trusted scanner key file, read but not yet parsed.
+struct VerdictKeyFile {
+  std::string path;
+  std::string pem;
+};
+
 /// A trusted scanner public key and the file it came from.
 struct VerdictKey {
   std::string path;
   PublicKey key;
 };
 
-/// Reads PEM public keys (ECDSA, RSA >= 2048 bits, Ed25519), each an
-/// absolute path, no symlink at the last component, root-owned and not
+/// Reads key files: no symlink at the last component, root-owned and not
 /// group/world-writable unless `require_root_owned` is false.
+Result<std::vector<VerdictKeyFile>> ReadVerdictKeyFiles(const std::vector<std::string>& paths,
+                                                        bool require_root_owned = true);
+
+/// Parses PEM public keys (ECDSA, RSA >= 2048 bits, Ed25519).
+Result<std::vector<VerdictKey>> ParseVerdictKeys(const std::vector<VerdictKeyFile>& files);
+
+/// ReadVerdictKeyFiles, then ParseVerdictKeys.
 Result<std::vector<VerdictKey>> LoadVerdictKeys(const std::vector<std::string>& paths,
                                                 bool require_root_owned = true);
 
@@ -83,10 +95,13 @@ struct VerdictCandidates {
 
 /// Reads and verifies the verdicts stored under each digest. Errors are the
 /// store's (a directory someone other than root could change, too many
-/// files); a bad envelope is a rejection, not an error.
+/// files) and the keys' (not PEM public keys); a bad envelope is a
+/// rejection, not an error. `cache_dir` (may be empty) keeps verified
+/// verdicts between calls (verdict_cache.h); the keys are parsed only when
+/// an envelope is not in it.
 Result<VerdictCandidates> CollectVerdicts(
     const std::string& store, const std::vector<std::string>& digests,
-    const std::vector<VerdictKey>& keys,
-    const VerdictStoreOptions& options = VerdictStoreOptions());
+    const std::vector<VerdictKeyFile>& keys,
+    const VerdictStoreOptions& options = VerdictStoreOptions(), const std::string& cache_dir = "");
 
 }  // namespace moat::verify

@@ -178,12 +178,13 @@ VerdictDecision DecideVerdict(const VerdictRules& rules, const std::string& stor
 
 Result<VerdictDecision> CheckVerdict(const VerdictConfig& config,
                                      const std::vector<std::string>& digests, const Reference* ref,
-                                     int64_t now, const VerdictStoreOptions& options) {
+                                     int64_t now, const VerdictStoreOptions& options,
+                                     const std::string& cache_dir) {
   std::string scope;
   const VerdictRules& rules = config.For(ref, &scope);
-  auto keys = LoadVerdictKeys(rules.keys, options.require_root_owned);
+  auto keys = ReadVerdictKeyFiles(rules.keys, options.require_root_owned);
   if (!keys.ok()) return keys.error().Wrap(scope + ".keys");
-  auto candidates = CollectVerdicts(config.store, digests, *keys, options);
+  auto candidates = CollectVerdicts(config.store, digests, *keys, options, cache_dir);
   if (!candidates.ok()) return candidates.error().Wrap(scope);
   VerdictDecision d = DecideVerdict(rules, config.store, digests, *candidates, now);
   d.scope = scope;

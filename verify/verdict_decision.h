@@ -67,11 +67,13 @@ VerdictDecision DecideVerdict(const VerdictRules& rules, const std::string& stor
 /// The whole check for an image accepted under `ref` (nullptr: no name)
 /// with manifest digests `digests`: the rules for its scope, their keys, the
 /// store, the decision. Errors are moat's own configuration (an unreadable
-/// key file, a store someone other than root could change).
+/// key file, a store someone other than root could change). `cache_dir`
+/// (may be empty) keeps verified verdicts between calls.
 Result<VerdictDecision> CheckVerdict(const VerdictConfig& config,
                                      const std::vector<std::string>& digests, const Reference* ref,
                                      int64_t now,
-                                     const VerdictStoreOptions& options = VerdictStoreOptions());
+                                     const VerdictStoreOptions& options = VerdictStoreOptions(),
+                                     const std::string& cache_dir = "");
 
 /// "CRITICAL=0 HIGH=1 MEDIUM=3 LOW=0 UNKNOWN=2".
 std::string FormatSeverityCounts(const SeverityCounts& counts);

@@ -17,7 +17,7 @@ using json::Value;
 
 constexpr std::array<const char*, 5> kCapNames = {"NONE", "LOW", "MEDIUM", "HIGH", "CRITICAL"};
 // Ten years: anything longer is a typo, not a policy.
-constexpr int64_t kMaxAgeHours = 10 * 366 * 24;
+constexpr int64_t kMaxAgeHours = int64_t{10} * 366 * 24;
 
 Result<std::string> AbsolutePath(const Value& v, const std::string& path) {
   auto s = json::ReadString(v, path);

@@ -90,7 +90,8 @@ StoredVerdict ReadOne(int dirfd, const std::string& name, const std::string& pat
     v.problem = bytes.error().Describe();
     return v;
   }
-  if (DigestOf(*bytes) != "sha256:" + name.substr(0, 64)) {
+  v.sha256 = DigestOf(*bytes);
+  if (v.sha256 != "sha256:" + name.substr(0, 64)) {
     v.problem = path + ": contents do not hash to the file name (changed after it was stored)";
     return v;
   }

@@ -37,6 +37,7 @@ struct VerdictStoreOptions {
 struct StoredVerdict {
   std::string path;
   std::string bytes;
+  std::string sha256;  // "sha256:<hex>" of `bytes` (= the file name, checked)
   std::string problem;
 };
 

@@ -3,7 +3,11 @@
 // a store on disk, checked against policies at a given time.
 #include "verify/verdict.h"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -14,6 +18,7 @@
 #include "verify/dsse.h"
 #include "verify/reference.h"
 #include "verify/signing_key.h"
+#include "verify/verdict_cache.h"
 #include "verify/verdict_decision.h"
 
 using moat::ParseRfc3339;
@@ -365,4 +370,64 @@ TEST_CASE("verdict: an unreadable key file is moat's error, not a decision") {
   auto d = CheckVerdict(*c, {kApiDigest}, nullptr, kNow, Options());
   REQUIRE_FALSE(d.ok());
   CHECK(d.error().Describe().rfind("verdicts.keys: " + s.dir.path() + "/missing.pub", 0) == 0);
+}
+
+TEST_CASE("verdict: verified verdicts are cached; the policy still applies afresh") {
+  if (::geteuid() != 0) {
+    WARN("not root: the cache directory must be root-owned; cache not tested");
+    return;
+  }
+  Setup s;
+  s.Store(kApiDigest, VerdictFixture("trivy.envelope.json"));
+  const std::string cache = s.dir.path() + "/cache";
+  const VerdictConfig c = s.Config(R"("max_severity": "HIGH")");
+  auto check = [&](int64_t now) {
+    auto d = CheckVerdict(c, {kApiDigest}, nullptr, now, Options(), cache);
+    REQUIRE(d.ok());
+    return std::move(d.value());
+  };
+  const VerdictDecision first = check(kNow);
+  CHECK_FALSE(first.allow);
+  std::vector<std::string> entries;
+  for (const auto& e : std::filesystem::directory_iterator(cache)) {
+    entries.push_back(e.path().string());
+  }
+  REQUIRE(entries.size() == 1);
+  std::ifstream in(entries[0]);
+  std::string cached((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto parsed = moat::verify::ParseCachedVerdict(cached);
+  REQUIRE(parsed);
+  CHECK(parsed->digest == kApiDigest);
+  CHECK(parsed->claims.predicate.report.findings.size() == 11);
+  CHECK(moat::verify::SerializeVerifiedVerdict(*parsed) == cached);
+
+  // The second decision comes from the cache: an entry rewritten to hold no
+  // findings (only root can write there) is what it reads.
+  parsed->claims.predicate.report.findings.clear();
+  std::ofstream(entries[0], std::ios::trunc) << moat::verify::SerializeVerifiedVerdict(*parsed);
+  const VerdictDecision second = check(kNow);
+  CHECK(second.allow);
+  CHECK(second.verdict.path == first.verdict.path);
+  // Age and expiry are the policy's, computed at each call.
+  CHECK(second.age_seconds == first.age_seconds);
+  CHECK(check(kNow + 3600).age_seconds == first.age_seconds + 3600);
+  // A malformed entry is a miss: the envelope is verified again.
+  std::ofstream(entries[0], std::ios::trunc) << "{\"version\":\"moat-verdict-v1\"}";
+  CHECK_FALSE(check(kNow).allow);
+}
+
+TEST_CASE("verdict: cache keys cover the keys, the envelope and the digest") {
+  const std::vector<moat::verify::VerdictKeyFile> keys = {{"/a.pub", "A"}, {"/b.pub", "B"}};
+  const std::string k = moat::verify::VerdictCacheKey(keys, "sha256:e", kApiDigest);
+  CHECK(k.size() == 64);
+  CHECK(k == moat::verify::VerdictCacheKey(keys, "sha256:e", kApiDigest));
+  CHECK(k != moat::verify::VerdictCacheKey({{"/a.pub", "A"}}, "sha256:e", kApiDigest));
+  CHECK(k !=
+        moat::verify::VerdictCacheKey({{"/a.pub", "A"}, {"/b.pub", "C"}}, "sha256:e", kApiDigest));
+  CHECK(k !=
+        moat::verify::VerdictCacheKey({{"/a.pub", "A"}, {"/c.pub", "B"}}, "sha256:e", kApiDigest));
+  CHECK(k != moat::verify::VerdictCacheKey(keys, "sha256:f", kApiDigest));
+  CHECK(k != moat::verify::VerdictCacheKey(keys, "sha256:e", kWorkerDigest));
+  CHECK_FALSE(moat::verify::ParseCachedVerdict("[]"));
+  CHECK_FALSE(moat::verify::ParseCachedVerdict("{"));
 }
