@@ -10,6 +10,7 @@
 // names (or --store). Storing is not trusting: moat-runtime verifies every
 // envelope against the policy's scanner keys at each create.
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -190,6 +191,7 @@ int Import(const std::vector<std::string>& args) {
   auto pem = ReadFileNoFollow(key_path, 1u << 20);
   if (!pem.ok()) return Fail(pem.error());
   auto key = verify::SigningKey::FromPem(*pem, key_path);
+  OPENSSL_cleanse(pem->data(), pem->size());  // the key lives on only inside OpenSSL
   if (!key.ok()) return Fail(key.error());
   auto envelope = verify::MakeVerdictEnvelope(*report, format, *digest, flags->Get("name", *digest),
                                               scanned_at, *key);
