@@ -25,6 +25,7 @@ const Command kCommands[] = {
     {"trust", moat::cli::RunTrust, "the local trust store: import signatures"},
     {"profile", moat::cli::RunProfile, "check profile files, show a resolved profile"},
     {"secret", moat::cli::RunSecret, "keys and sealed files for sealed secret stores"},
+    {"verdict", moat::cli::RunVerdict, "signed scan verdicts: keygen, import, add, show, check"},
 };
 
 int Usage(FILE* out) {

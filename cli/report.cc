@@ -1,6 +1,7 @@
 #include "cli/report.h"
 
 #include "verify/identity_json.h"
+#include "verify/verdict_json.h"
 
 namespace moat::cli {
 
@@ -21,6 +22,9 @@ std::string ImageText(const shim::ImageVerdict& v, const Style& st) {
   if (!v.trust.reference.empty()) out += "reference:  " + v.trust.reference + "\n";
   if (!v.trust.how.empty()) out += "how:        " + v.trust.how + "\n";
   for (const auto& r : v.trust.reasons) out += "  reason: " + r + "\n";
+  if (v.verdict_checked) {
+    for (const auto& line : verify::VerdictDecisionLines(v.verdict)) out += line + "\n";
+  }
   return out;
 }
 
@@ -36,6 +40,7 @@ json::Value ImageJson(const shim::ImageVerdict& v) {
   trust.Set("how", Value::String(v.trust.how));
   trust.Set("reasons", verify::StringArray(v.trust.reasons));
   out.Set("trust", std::move(trust));
+  out.Set("verdict", v.verdict_checked ? verify::VerdictDecisionJson(v.verdict) : Value::Null());
   return out;
 }
 

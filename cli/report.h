@@ -17,10 +17,12 @@ struct Style {
   }
 };
 
-/// The identity, its evidence and the trust decision, one fact per line.
+/// The identity, its evidence, the trust decision and (when moat.conf asks
+/// for one) the scan verdict decision, one fact per line.
 std::string ImageText(const shim::ImageVerdict& v, const Style& st);
 
-/// {"identity", "identity_error", "trust"} of the verdict; callers add theirs.
+/// {"identity", "identity_error", "trust", "verdict"} of the verdict (verdict
+/// null when not checked); callers add theirs.
 json::Value ImageJson(const shim::ImageVerdict& v);
 
 }  // namespace moat::cli

@@ -23,11 +23,11 @@ Status ReadAbsolutePath(const json::Value& doc, const char* key, std::string* ou
 }
 
 Status ReadConfig(const json::Value& doc, Config* c) {
-  MOAT_TRY(
-      json::CheckObject(doc, "",
-                        {"runtime", "mode", "profiles_dir", "default_profile", "audit_log",
-                         "state_dir", "policy", "registries_d", "docker_root", "containerd_root",
-                         "containerd_state", "podman_root", "secret_stores", "secret_max_bytes"}));
+  MOAT_TRY(json::CheckObject(
+      doc, "",
+      {"runtime", "mode", "profiles_dir", "default_profile", "audit_log", "state_dir", "policy",
+       "registries_d", "docker_root", "containerd_root", "containerd_state", "podman_root",
+       "secret_stores", "secret_max_bytes", "verdicts"}));
   if (doc.Find("runtime") == nullptr)
     return Error{"runtime: missing (the absolute path of runc or crun)"};
   MOAT_TRY(ReadAbsolutePath(doc, "runtime", &c->runtime));
@@ -57,6 +57,11 @@ Status ReadConfig(const json::Value& doc, Config* c) {
     } else {
       return Error{"mode: \"" + *s + "\" is not one of enforce, audit"};
     }
+  }
+  if (const json::Value* v = doc.Find("verdicts")) {
+    auto verdicts = verify::ParseVerdictConfig(*v, "verdicts");
+    if (!verdicts.ok()) return verdicts.error();
+    c->verdicts = std::move(verdicts.value());
   }
   if (const json::Value* p = doc.Find("default_profile")) {
     auto s = json::ReadString(*p, "default_profile");

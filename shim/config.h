@@ -3,9 +3,11 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "base/status.h"
+#include "verify/verdict_policy.h"
 
 namespace moat::shim {
 
@@ -41,6 +43,8 @@ struct Config {
   /// Secret stores by name, and the largest secret moat copies into a container.
   std::map<std::string, SecretStore> secret_stores;
   uint64_t secret_max_bytes = 1u << 20;
+  /// Stored scan verdicts an image must have (absent: not checked).
+  std::optional<verify::VerdictConfig> verdicts;
 };
 
 /// The default location, /etc/moat/moat.conf.

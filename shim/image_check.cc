@@ -2,6 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <optional>
+
+#include "base/time.h"
 #include "verify/containerd_resolver.h"
 #include "verify/docker_resolver.h"
 #include "verify/podman_resolver.h"
@@ -73,6 +76,28 @@ Result<verify::ImageIdentity> Resolve(const Config& c, const std::string& id,
   return none;
 }
 
+// The scan verdict for the image's manifest digests, under the rules of the
+// name the trust policy accepted it under (else the name it was used by).
+Status CheckVerdict(const Config& c, ImageVerdict* v) {
+  std::vector<std::string> digests;
+  for (const auto& m : v->identity.manifests) digests.push_back(m.digest);
+  const std::string& name =
+      !v->trust.reference.empty() ? v->trust.reference : v->identity.used_reference;
+  std::optional<verify::Reference> ref;
+  if (!name.empty()) {
+    auto r = verify::ParseNormalizedNamed(name);
+    if (r.ok()) ref = std::move(r.value());
+  }
+  auto d = verify::CheckVerdict(*c.verdicts, digests, ref ? &*ref : nullptr, NowUnix(),
+                                verify::VerdictStoreOptions(), c.state_dir + "/cache/verdicts");
+  if (!d.ok()) return d.error().Wrap(c.file);
+  v->verdict = std::move(d.value());
+  v->verdict_checked = true;
+  for (auto& pair : verify::VerdictAudit(v->verdict)) v->audit.push_back(std::move(pair));
+  for (const auto& r : v->verdict.reasons) v->denials.push_back(r);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<ImageVerdict> CheckImage(const Config& config, const std::string& id,
@@ -114,6 +139,7 @@ Result<ImageVerdict> JudgeImage(const Config& config, Result<verify::ImageIdenti
     for (const auto& r : d.reasons) reasons += (reasons.empty() ? "" : "; ") + r;
     v.denials.push_back(what + " is not trusted by " + config.policy + ": " + reasons);
   }
+  if (config.verdicts) MOAT_TRY(CheckVerdict(config, &v));
   return v;
 }
 

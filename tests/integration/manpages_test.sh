@@ -8,7 +8,8 @@
 #     bold in man/moat.conf.5; the same for launcher/profile.cc and
 #     man/moat-profile.5, verify/policy.cc (containers-policy.json) and
 #     man/moat-policy.5, and the files that read the nested objects
-#     (shim/secret_store.cc: secret_stores; launcher/secret_spec.cc: secrets).
+#     (shim/secret_store.cc: secret_stores; verify/verdict_policy.cc: verdicts;
+#     launcher/secret_spec.cc: secrets).
 #     The lists come from the C++ sources, so a key added to the code without
 #     documentation fails here.
 # Needs no root and no build; skipped only where man(1) is missing.
@@ -101,6 +102,7 @@ check_keys() {
 echo "== keys accepted by the code are documented"
 check_keys shim/config.cc man/moat.conf.5
 check_keys shim/secret_store.cc man/moat.conf.5
+check_keys verify/verdict_policy.cc man/moat.conf.5
 check_keys launcher/profile.cc man/moat-profile.5
 check_keys verify/policy.cc man/moat-policy.5
 check_keys launcher/secret_spec.cc man/moat-profile.5
