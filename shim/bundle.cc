@@ -13,8 +13,6 @@ namespace moat::shim {
 
 namespace {
 
-constexpr size_t kMaxConfigBytes = 16u << 20;
-
 std::string BundlePath(const Invocation& inv) {
   if (const std::string* b = inv.Last("bundle"); b != nullptr && !b->empty()) return *b;
   char cwd[PATH_MAX];
@@ -23,6 +21,15 @@ std::string BundlePath(const Invocation& inv) {
 }
 
 }  // namespace
+
+Result<json::Value> ParseBundleConfig(std::string_view text, const std::string& file) {
+  json::Limits limits;
+  limits.max_bytes = kMaxConfigBytes;
+  limits.go_fold_keys = true;  // read keys as runc's Go decoder will
+  auto spec = json::Parse(text, limits);
+  if (!spec.ok()) return spec.error().Wrap(file);
+  return spec;
+}
 
 Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
                               const std::string& bundle) {
@@ -37,11 +44,8 @@ Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
   auto text = ReadFd(plan.tf.fd.get(), plan.file, kMaxConfigBytes);
   if (!text.ok()) return text.error();
   plan.original = std::move(text.value());
-  json::Limits limits;
-  limits.max_bytes = kMaxConfigBytes;
-  limits.go_fold_keys = true;  // read keys as runc's Go decoder will
-  auto spec = json::Parse(plan.original, limits);
-  if (!spec.ok()) return spec.error().Wrap(plan.file);
+  auto spec = ParseBundleConfig(plan.original, plan.file);
+  if (!spec.ok()) return spec.error();
   plan.config = std::move(spec.value());
 
   auto image = CheckImage(config, id, bundle, plan.config);
@@ -78,8 +82,8 @@ Status CheckBundle(const Context& ctx) {
   rec.image = p.image.audit;
   auto apply = [&]() -> Status {
     if (!p.outcome.changes.empty()) {
-      MOAT_TRY(ReplaceFileAt(p.tf.dir.get(), p.tf.name, json::Serialize(p.config), &p.tf.st,
-                             p.file));
+      MOAT_TRY(
+          ReplaceFileAt(p.tf.dir.get(), p.tf.name, json::Serialize(p.config), &p.tf.st, p.file));
     }
     // Later exec and update calls are held to this profile and bounding set.
     return SaveContainerState(ctx.config.state_dir, id,
