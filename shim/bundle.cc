@@ -13,6 +13,9 @@ namespace moat::shim {
 
 namespace {
 
+// A rewrite takes milliseconds; a temporary file this old is a dead moat's.
+constexpr int kStaleTemporarySeconds = 60;
+
 std::string BundlePath(const Invocation& inv) {
   if (const std::string* b = inv.Last("bundle"); b != nullptr && !b->empty()) return *b;
   char cwd[PATH_MAX];
@@ -85,6 +88,8 @@ Status CheckBundle(const Context& ctx) {
       MOAT_TRY(
           ReplaceFileAt(p.tf.dir.get(), p.tf.name, json::Serialize(p.config), &p.tf.st, p.file));
     }
+    // What an earlier moat killed mid-rewrite left beside config.json.
+    (void)RemoveStaleTemporaries(p.tf.dir.get(), p.tf.name, kStaleTemporarySeconds);
     // Later exec and update calls are held to this profile and bounding set.
     return SaveContainerState(ctx.config.state_dir, id,
                               ContainerState{p.profile.name, p.outcome.bounding});
