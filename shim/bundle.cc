@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstdlib>
 
+#include "launcher/host.h"
 #include "shim/runtime.h"
 #include "shim/state.h"
 
@@ -21,6 +23,36 @@ std::string BundlePath(const Invocation& inv) {
   char cwd[PATH_MAX];
   if (::getcwd(cwd, sizeof cwd) == nullptr) return ".";
   return cwd;
+}
+
+// runc refuses a rootfs that is, or passes through, a symbolic link
+// (libcontainer/configs/validate: EvalSymlinks(Abs(rootfs)) must equal
+// Clean(rootfs), a relative root.path taken from the bundle's resolved
+// path). moat refuses it first: what it checks about the rootfs must be
+// what runc mounts, and the error names the field.
+Status CheckRootPath(const std::string& bundle, const json::Value& config,
+                     const std::string& file) {
+  const json::Value* root = config.Find("root");
+  const json::Value* path = root != nullptr ? root->Find("path") : nullptr;
+  if (path == nullptr || !path->is_string() || path->text().empty()) return Status::Ok();
+  std::string full = path->text();
+  if (full[0] != '/') {
+    char* b = ::realpath(bundle.c_str(), nullptr);
+    if (b == nullptr) return ErrnoError(bundle + ": cannot resolve the bundle directory");
+    full = std::string(b) + "/" + full;
+    std::free(b);
+  }
+  const std::string clean = launcher::CleanPath(full);
+  char* real = ::realpath(clean.c_str(), nullptr);
+  if (real == nullptr) return Status::Ok();  // missing: runc says so
+  const std::string resolved = real;
+  std::free(real);
+  if (resolved != clean) {
+    return Error{file + ": root.path: " + json::Quote(path->text()) +
+                 " is or passes through a symbolic link (to " + json::Quote(resolved) +
+                 "): refused"};
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -50,6 +82,7 @@ Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
   auto spec = ParseBundleConfig(plan.original, plan.file);
   if (!spec.ok()) return spec.error();
   plan.config = std::move(spec.value());
+  MOAT_TRY(CheckRootPath(bundle, plan.config, plan.file));
 
   auto image = CheckImage(config, id, bundle, plan.config);
   if (!image.ok()) return image.error();
