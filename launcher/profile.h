@@ -59,7 +59,8 @@ struct Profile {
 Result<Profile> ParseProfile(const std::string& text, const std::string& name,
                              const std::string& file);
 
-/// Loads profiles_dir/NAME.json, which must be root-owned and not group/world-writable.
+/// Loads profiles_dir/NAME.json, which must be root-owned and not group/world-writable,
+/// in a directory only root can change (OpenTrustedFile).
 Result<Profile> LoadProfile(const std::string& profiles_dir, const std::string& name);
 
 }  // namespace moat::launcher
