@@ -70,7 +70,7 @@ fake_docker_image() {
 
 # fake_docker_container CID ARGS_JSON: container CID (64 hex) of the last
 # fake_docker_image, created from its REF; its rootfs (busybox) at
-# overlay2/<mount-id>/merged; prints its bundle directory (config.json from
+# overlay2/<mount-id>/merged (files hard-linked from one tree); prints its bundle directory (config.json from
 # `runc spec`, root.path absolute, process.args ARGS_JSON).
 fake_docker_container() {
   local cid="$1" args="$2" mount merged bundle
@@ -78,12 +78,9 @@ fake_docker_container() {
   mount="$(printf 'mount-%s' "$cid" | sha256sum | cut -d' ' -f1)"
   merged="$FAKE_DOCKER_ROOT/overlay2/$mount/merged"
   install -d -m 0755 "$FAKE_DOCKER_ROOT/overlay2/$mount"
-  if [[ -d "$FAKE_DOCKER_ROOT/.rootfs" ]]; then
-    cp -a "$FAKE_DOCKER_ROOT/.rootfs" "$merged"
-  else
-    make_busybox_rootfs "$FAKE_DOCKER_ROOT/.rootfs" >/dev/null
-    cp -a "$FAKE_DOCKER_ROOT/.rootfs" "$merged"
-  fi
+  # One busybox tree, hard-linked into each container's rootfs.
+  [[ -d "$FAKE_DOCKER_ROOT/.rootfs" ]] || make_busybox_rootfs "$FAKE_DOCKER_ROOT/.rootfs" >/dev/null
+  cp -al "$FAKE_DOCKER_ROOT/.rootfs" "$merged"
   install -d -m 0755 "$FAKE_DOCKER_ROOT/image/overlay2/layerdb/mounts/$cid" \
     "$FAKE_DOCKER_ROOT/containers/$cid"
   printf '%s' "$mount" >"$FAKE_DOCKER_ROOT/image/overlay2/layerdb/mounts/$cid/mount-id"
@@ -107,6 +104,7 @@ fake_docker_container() {
 # and a registries.d file pointing REGISTRY at the lookaside directory.
 fake_docker_sign_setup() {
   local conf="$1" reg="$2" look="$3"
+  mkdir -p -m 0755 "$conf"
   gpg_signing_key "$conf/gnupg" 'moat signer' signer@moat.test
   FAKE_KEY="$conf/signer.gpg"
   install -m 0644 "$conf/gnupg.signer@moat.test.gpg" "$FAKE_KEY"
