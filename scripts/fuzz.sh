@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 seconds=25
-build=build-fuzz
+build="build-fuzz"
 work=""
 jobs=1
 while getopts 't:b:w:j:h' opt; do

@@ -26,7 +26,7 @@
 # fake_docker_root DIR: an empty data-root (root-owned, 0755 at every level).
 fake_docker_root() {
   FAKE_DOCKER_ROOT="$1"
-  mkdir -p -m 0755 "$FAKE_DOCKER_ROOT"
+  install -d -m 0755 "$FAKE_DOCKER_ROOT"
   FAKE_DOCKER_ROOT="$(cd "$FAKE_DOCKER_ROOT" && pwd -P)"
   FAKE_DOCKER_STORE="$FAKE_DOCKER_ROOT/containerd/daemon/io.containerd.content.v1.content"
   install -d -m 0755 "$FAKE_DOCKER_ROOT"/{containers,overlay2} \
@@ -104,7 +104,7 @@ fake_docker_container() {
 # and a registries.d file pointing REGISTRY at the lookaside directory.
 fake_docker_sign_setup() {
   local conf="$1" reg="$2" look="$3"
-  mkdir -p -m 0755 "$conf"
+  install -d -m 0755 "$conf"
   gpg_signing_key "$conf/gnupg" 'moat signer' signer@moat.test
   FAKE_KEY="$conf/signer.gpg"
   install -m 0644 "$conf/gnupg.signer@moat.test.gpg" "$FAKE_KEY"
@@ -113,7 +113,7 @@ fake_docker_sign_setup() {
       transports: {docker: {($scope): [{type: "signedBy", keyType: "GPGKeys", keyPath: $key}]}}}' \
     >"$conf/policy.json"
   chmod 0644 "$conf/policy.json"
-  mkdir -p -m 0755 "$look" "$conf/registries.d"
+  install -d -m 0755 "$look" "$conf/registries.d"
   printf 'docker:\n  %s:\n    lookaside: file://%s\n' "$reg" "$look" >"$conf/registries.d/fake.yaml"
   chmod 0644 "$conf/registries.d/fake.yaml"
   export FAKE_KEY
@@ -126,7 +126,7 @@ fake_docker_sign() {
   path="${ref#*/}"
   path="${path%:*}"
   dir="$look/$path@sha256=${FAKE_MANIFEST_DIGEST#sha256:}"
-  mkdir -p -m 0755 "$dir"
+  install -d -m 0755 "$dir"
   skopeo standalone-sign -o "$dir/signature-1" "$FAKE_MANIFEST" "$ref" "$FPR" ||
     fail "fake_docker_sign: skopeo standalone-sign failed"
   chmod 0644 "$dir/signature-1"
