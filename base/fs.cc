@@ -1,10 +1,14 @@
 #include "base/fs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/random.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
+#include <memory>
+#include <string_view>
 
 namespace moat {
 
@@ -123,11 +127,19 @@ Status ReplaceFileAt(int dirfd, const std::string& name, const std::string& data
                      const struct stat* like, const std::string& display) {
   const std::string tmp = "." + name + ".moat-" + RandomSuffix();
   mode_t mode = like != nullptr ? (like->st_mode & 07777) : 0644;
-  UniqueFd fd(
-      ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+  // An unnamed file (O_TMPFILE) gets its name only just before the rename:
+  // a moat killed while writing or syncing leaves nothing in the directory.
+  // Filesystems without O_TMPFILE get a named temporary file instead.
+  UniqueFd fd(::openat(dirfd, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC, mode));
+  const bool unnamed = fd.valid();
+  if (!unnamed) {
+    fd.reset(
+        ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+  }
   if (!fd.valid()) return ErrnoError(display + ": cannot create temporary file");
+  bool named = !unnamed;
   auto fail = [&](Error e) -> Status {
-    ::unlinkat(dirfd, tmp.c_str(), 0);
+    if (named) ::unlinkat(dirfd, tmp.c_str(), 0);
     return e;
   };
   Status st = WriteAll(fd.get(), data, display);
@@ -139,11 +151,50 @@ Status ReplaceFileAt(int dirfd, const std::string& name, const std::string& data
     if (::fchmod(fd.get(), mode) != 0) return fail(ErrnoError(display + ": cannot set mode"));
   }
   if (::fsync(fd.get()) != 0) return fail(ErrnoError(display + ": fsync failed"));
+  if (unnamed) {
+    // AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc/self/fd works without.
+    if (::linkat(fd.get(), "", dirfd, tmp.c_str(), AT_EMPTY_PATH) != 0) {
+      const std::string proc = "/proc/self/fd/" + std::to_string(fd.get());
+      if (::linkat(AT_FDCWD, proc.c_str(), dirfd, tmp.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+        return ErrnoError(display + ": cannot link temporary file");
+      }
+    }
+    named = true;
+  }
   if (::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) != 0) {
     return fail(ErrnoError(display + ": rename failed"));
   }
   if (::fsync(dirfd) != 0) return ErrnoError(display + ": fsync of directory failed");
   return Status::Ok();
+}
+
+namespace {
+
+struct DirClose {
+  void operator()(DIR* d) const { ::closedir(d); }
+};
+
+}  // namespace
+
+size_t RemoveStaleTemporaries(int dirfd, const std::string& name, int min_age_seconds) {
+  const int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  std::unique_ptr<DIR, DirClose> dir(::fdopendir(fd));
+  if (!dir) {
+    ::close(fd);
+    return 0;
+  }
+  const std::string prefix = "." + name + ".moat-";
+  const time_t cutoff = std::time(nullptr) - min_age_seconds;
+  size_t removed = 0;
+  while (const dirent* e = ::readdir(dir.get())) {
+    if (std::string_view(e->d_name).substr(0, prefix.size()) != prefix) continue;
+    struct stat st {};
+    if (::fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (!S_ISREG(st.st_mode) || st.st_mtime > cutoff) continue;
+    if (::unlinkat(dirfd, e->d_name, 0) == 0) ++removed;
+  }
+  return removed;
 }
 
 Result<TrustedFile> OpenTrustedFile(const std::string& path) {

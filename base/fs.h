@@ -33,11 +33,20 @@ Status CheckRootOwned(const struct stat& st, const std::string& display);
 /// owned by non-root, or group/world-writable without the sticky bit.
 Status CheckDirNotHijackable(int dirfd, const std::string& display);
 
-/// Atomically replaces `name` in `dirfd` with `data`: a temp file in the same
-/// directory (O_EXCL, O_NOFOLLOW), same mode and owner as `like` when given,
-/// fsync, rename, fsync of the directory. The temp file is removed on failure.
+/// Atomically replaces `name` in `dirfd` with `data`: an unnamed temporary
+/// file in the same directory (O_TMPFILE; else a named one, O_EXCL and
+/// O_NOFOLLOW), same mode and owner as `like` when given, fsync, linked as
+/// ".<name>.moat-<random>" and renamed over `name`, fsync of the directory.
+/// A kill can leave that name only between the link and the rename; the
+/// temporary file is removed on failure.
 Status ReplaceFileAt(int dirfd, const std::string& name, const std::string& data,
                      const struct stat* like, const std::string& display);
+
+/// Removes what ReplaceFileAt(dirfd, name, ...) left when killed between
+/// the link and the rename: regular files named ".<name>.moat-*" last
+/// modified at least `min_age_seconds` ago (a younger one may belong to a
+/// replace in flight). Returns how many were removed; errors are ignored.
+size_t RemoveStaleTemporaries(int dirfd, const std::string& name, int min_age_seconds);
 
 /// A file opened so that what is read is what a later reader (runc) sees:
 /// its directory lets no one but root replace entries, and the file itself

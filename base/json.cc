@@ -163,9 +163,14 @@ struct Builder {
   std::vector<std::unordered_set<std::string>> seen;  // keys seen per open container
   Value root;
   bool have_root = false;
+  size_t values = 0;
   std::string error;
 
   int Add(Value v) {
+    if (++values > limits->max_values) {
+      error = "more than " + std::to_string(limits->max_values) + " values";
+      return 0;
+    }
     if (stack.empty()) {
       root = std::move(v);
       have_root = true;
@@ -249,7 +254,7 @@ Result<Value> Parse(std::string_view text, const Limits& limits) {
     return Error{"document larger than the limit of " + std::to_string(limits.max_bytes) +
                  " bytes"};
   }
-  Builder b{&limits, limits.go_fold_keys, {}, {}, {}, {}, false, {}};
+  Builder b{&limits, limits.go_fold_keys, {}, {}, {}, {}, false, 0, {}};
   YajlHandle h(yajl_alloc(&kCallbacks, nullptr, &b));
   if (!h) return Error{"out of memory"};
   // Strictness: no comments, UTF-8 validated, one value, no trailing garbage.

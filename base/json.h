@@ -83,6 +83,11 @@ class Value {
 struct Limits {
   size_t max_depth = 64;
   size_t max_bytes = 16u << 20;
+  /// Values (scalars, arrays and objects) in the whole document. A Value
+  /// costs ~100-200 bytes where its text may take 3 ("[],"), so the byte
+  /// limit alone would let 16 MB of input take ~800 MB: this bounds memory
+  /// to some 50 MB. Real configuration files hold a few thousand.
+  size_t max_values = 1u << 18;
   /// Compare object keys as Go's encoding/json matches struct fields
   /// (case-insensitive, long s = s, Kelvin = k): duplicates under that fold
   /// are rejected and lookups on the parsed objects fold the same way. For

@@ -234,10 +234,11 @@ Result<Profile> LoadProfile(const std::string& profiles_dir, const std::string& 
                name[0] != '.';
   if (!valid) return Error{"profile name \"" + name + "\" is not a plain file name"};
   const std::string file = profiles_dir + "/" + name + ".json";
-  struct stat st {};
-  auto text = ReadFileNoFollow(file, 1u << 20, &st);
+  // Root-owned, not group/world-writable, in a directory only root can change.
+  auto tf = OpenTrustedFile(file);
+  if (!tf.ok()) return tf.error();
+  auto text = ReadFd(tf->fd.get(), file, 1u << 20);
   if (!text.ok()) return text.error();
-  MOAT_TRY(CheckRootOwned(st, file));
   auto p = ParseProfile(*text, name, file);
   if (!p.ok() || p->seccomp.empty()) return p;
   const std::string path = p->seccomp[0] == '/' ? p->seccomp : profiles_dir + "/" + p->seccomp;

@@ -70,7 +70,8 @@ Result<Profile> ParseProfile(const std::string& text, const std::string& name,
                              const std::string& file);
 
 /// Loads profiles_dir/NAME.json, which must be root-owned and not group/world-writable,
-/// and the seccomp file it names (LoadSeccompFile).
+/// in a directory only root can change (OpenTrustedFile), and the seccomp file
+/// it names (LoadSeccompFile).
 Result<Profile> LoadProfile(const std::string& profiles_dir, const std::string& name);
 
 }  // namespace moat::launcher

@@ -15,6 +15,8 @@ PACKAGES=(
   libyajl-dev libcap-dev libseccomp-dev libmount-dev libssl-dev libgpgme-dev libyaml-dev
   # unit tests, lint
   catch2 clang clang-tidy clang-format
+  # fuzzing (scripts/fuzz.sh): libFuzzer and the sanitizer runtimes for clang
+  libclang-rt-14-dev
   # integration tests and bench
   runc docker.io containerd podman busybox-static jq skopeo docker-registry python3 time
   gnupg openssl

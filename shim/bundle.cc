@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstdlib>
 
+#include "launcher/host.h"
 #include "shim/runtime.h"
 #include "shim/secret_dir.h"
 #include "shim/state.h"
@@ -14,7 +16,8 @@ namespace moat::shim {
 
 namespace {
 
-constexpr size_t kMaxConfigBytes = 16u << 20;
+// A rewrite takes milliseconds; a temporary file this old is a dead moat's.
+constexpr int kStaleTemporarySeconds = 60;
 
 std::string BundlePath(const Invocation& inv) {
   if (const std::string* b = inv.Last("bundle"); b != nullptr && !b->empty()) return *b;
@@ -58,9 +61,39 @@ Status DeliverSecrets(const Context& ctx, const std::string& id, const SecretPla
   return AddSecretEnv(secrets, values, cfg);
 }
 
+// runc refuses a rootfs that is, or passes through, a symbolic link
+// (libcontainer/configs/validate: EvalSymlinks(Abs(rootfs)) must equal
+// Clean(rootfs), a relative root.path taken from the bundle's resolved
+// path). moat refuses it first: what it checks about the rootfs must be
+// what runc mounts, and the error names the field.
+Status CheckRootPath(const std::string& bundle, const json::Value& config,
+                     const std::string& file) {
+  const json::Value* root = config.Find("root");
+  const json::Value* path = root != nullptr ? root->Find("path") : nullptr;
+  if (path == nullptr || !path->is_string() || path->text().empty()) return Status::Ok();
+  std::string full = path->text();
+  if (full[0] != '/') {
+    char* b = ::realpath(bundle.c_str(), nullptr);
+    if (b == nullptr) return ErrnoError(bundle + ": cannot resolve the bundle directory");
+    full = std::string(b) + "/" + full;
+    std::free(b);
+  }
+  const std::string clean = launcher::CleanPath(full);
+  char* real = ::realpath(clean.c_str(), nullptr);
+  if (real == nullptr) return Status::Ok();  // missing: runc says so
+  const std::string resolved = real;
+  std::free(real);
+  if (resolved != clean) {
+    return Error{file + ": root.path: " + json::Quote(path->text()) +
+                 " is or passes through a symbolic link (to " + json::Quote(resolved) +
+                 "): refused"};
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
-Result<json::Value> ParseSpec(const std::string& text, const std::string& file) {
+Result<json::Value> ParseBundleConfig(std::string_view text, const std::string& file) {
   json::Limits limits;
   limits.max_bytes = kMaxConfigBytes;
   limits.go_fold_keys = true;  // read keys as runc's Go decoder will
@@ -83,9 +116,10 @@ Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
   auto text = ReadFd(plan.tf.fd.get(), plan.file, kMaxConfigBytes);
   if (!text.ok()) return text.error();
   plan.original = std::move(text.value());
-  auto spec = ParseSpec(plan.original, plan.file);
+  auto spec = ParseBundleConfig(plan.original, plan.file);
   if (!spec.ok()) return spec.error();
   plan.config = std::move(spec.value());
+  MOAT_TRY(CheckRootPath(bundle, plan.config, plan.file));
 
   auto image = identity != nullptr ? JudgeImage(config, *identity)
                                    : CheckImage(config, id, bundle, plan.config);
@@ -168,7 +202,7 @@ Status CheckBundle(const Context& ctx) {
   if (audit && !p.secrets.empty()) {
     // The container runs as requested, so its secrets go into the original
     // config, owned by the uid it will really run as.
-    auto original = ParseSpec(p.original, p.file);
+    auto original = ParseBundleConfig(p.original, p.file);
     if (!original.ok()) return original.error();
     auto ids = ProcessIds(*original);
     if (!ids.ok()) return ids.error().Wrap(p.file);
@@ -183,6 +217,8 @@ Status CheckBundle(const Context& ctx) {
   }
   auto apply = [&]() -> Status {
     MOAT_TRY(write(p.secrets, &p.config, !p.outcome.changes.empty()));
+    // What an earlier moat killed mid-rewrite left beside config.json.
+    (void)RemoveStaleTemporaries(p.tf.dir.get(), p.tf.name, kStaleTemporarySeconds);
     // Later exec and update calls are held to this profile and bounding set.
     return SaveContainerState(ctx.config.state_dir, id,
                               ContainerState{p.profile.name, p.outcome.bounding});

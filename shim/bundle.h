@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/fs.h"
@@ -37,8 +38,12 @@ struct BundlePlan {
   std::vector<std::string> denials;
 };
 
-/// Parses config.json text as runc's Go decoder reads it (keys folded).
-Result<json::Value> ParseSpec(const std::string& text, const std::string& file);
+/// config.json's size limit (runc itself reads any size).
+inline constexpr size_t kMaxConfigBytes = 16u << 20;
+
+/// Parses config.json text as runc's Go decoder will read it (key folding,
+/// duplicate keys refused), within kMaxConfigBytes; errors name `file`.
+Result<json::Value> ParseBundleConfig(std::string_view text, const std::string& file);
 
 /// Reads `bundle`/config.json and works out the plan for container `id`.
 /// Errors are malformed or untrusted input (the file and field named).

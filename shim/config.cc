@@ -86,10 +86,11 @@ Result<Config> ParseConfig(const std::string& text, const std::string& file) {
 Result<Config> LoadConfig() {
   const char* env = std::getenv("MOAT_CONFIG");
   const std::string file = env != nullptr && env[0] != '\0' ? env : kDefaultConfigPath;
-  struct stat st {};
-  auto text = ReadFileNoFollow(file, 1u << 20, &st);
+  // Root-owned, not group/world-writable, in a directory only root can change.
+  auto tf = OpenTrustedFile(file);
+  if (!tf.ok()) return tf.error();
+  auto text = ReadFd(tf->fd.get(), file, 1u << 20);
   if (!text.ok()) return text.error();
-  MOAT_TRY(CheckRootOwned(st, file));
   return ParseConfig(*text, file);
 }
 

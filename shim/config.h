@@ -54,7 +54,8 @@ inline constexpr const char* kDefaultConfigPath = "/etc/moat/moat.conf";
 Result<Config> ParseConfig(const std::string& text, const std::string& file);
 
 /// Loads the file named by $MOAT_CONFIG, else /etc/moat/moat.conf. The file
-/// must be root-owned and not group- or world-writable.
+/// must be root-owned and not group- or world-writable, in a directory only
+/// root can change (OpenTrustedFile).
 Result<Config> LoadConfig();
 
 }  // namespace moat::shim

@@ -88,7 +88,7 @@ Status ReadKeyFile(const std::string& file, const std::string& field, const Ctx&
   if (file.empty() || file.front() != '/') {
     return Error{field + ": " + Quote(file) + " must be an absolute path"};
   }
-  if (!ctx.read_keys) {
+  if (!ctx.read_keys || !ctx.options.read_key_files) {
     keys->push_back(TrustedKey{file, ""});
     return Status::Ok();
   }

@@ -63,6 +63,23 @@ TEST_CASE("json: size limit") {
   CHECK(Parse("[1,2,3]", limits).ok());
 }
 
+TEST_CASE("json: value limit bounds memory whatever the bytes") {
+  Limits limits;
+  limits.max_values = 4;
+  CHECK(Parse("[1,[],{}]", limits).ok());  // 1, [], {} and the outer array
+  auto v = Parse("[1,[],{},null]", limits);
+  REQUIRE_FALSE(v.ok());
+  CHECK_THAT(v.error().message, Catch::Contains("more than 4 values"));
+  CHECK_FALSE(Parse(R"({"a":1,"b":2,"c":3,"d":4})", limits).ok());
+  // The default: 16 MB of "[]," would be ~5.6M values.
+  std::string many = "[";
+  for (size_t i = 0; i < (1u << 18); ++i) many += "[],";
+  many += "[]]";
+  auto d = Parse(many, Limits());
+  REQUIRE_FALSE(d.ok());
+  CHECK_THAT(d.error().message, Catch::Contains("more than 262144 values"));
+}
+
 TEST_CASE("json: Go key folding for documents runc reads") {
   Limits go;
   go.go_fold_keys = true;

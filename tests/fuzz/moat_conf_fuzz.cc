@@ -1,0 +1,19 @@
+// shim/config.h ParseConfig (moat.conf): a config or an error naming the
+// file; every path moat.conf sets is absolute.
+#include "shim/config.h"
+#include "tests/fuzz/fuzz.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string text(moat::fuzz::Text(data, size));
+  auto c = moat::shim::ParseConfig(text, "moat.conf");
+  if (!c.ok()) {
+    FUZZ_CHECK(c.error().message.rfind("moat.conf: ", 0) == 0);
+    return 0;
+  }
+  for (const std::string* path :
+       {&c->runtime, &c->profiles_dir, &c->audit_log, &c->state_dir, &c->policy, &c->registries_d,
+        &c->docker_root, &c->containerd_root, &c->containerd_state}) {
+    FUZZ_CHECK(!path->empty() && (*path)[0] == '/');
+  }
+  return 0;
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Parity with runc: the OCI runtime-tools validation suite
+# (github.com/opencontainers/runtime-tools, validation/) run against bare
+# runc and against moat-runtime in front of runc, with a profile that lets
+# everything through (user kept, no capability or mount changes, deny rules
+# off) and policy insecureAcceptAnything. Every test's TAP results must be
+# identical under both; tests that fail under bare runc too are listed as
+# "cannot run here" with runc's first failure, and still have to match.
+#
+# The suite is not built here: Debian 12 packages runtime-tools only as
+# golang-github-opencontainers-runtime-tools-dev, the Go library (generate,
+# specerror, validate, cgroups, ...) without validation/ or cmd/runtimetest;
+# the source package's tarball is not served by the Debian mirror this
+# machine reaches; and validation/ needs github.com/mndrix/tap-go, which
+# Debian does not package. Point RUNTIME_TOOLS_DIR at a checkout built with
+# `make runtimetest validation-executables` (it holds runtimetest,
+# rootfs-amd64.tar.gz and validation/**/*.t) to run it; otherwise the test
+# is skipped with that reason.
+#
+# RUNTIME_TOOLS_TESTS: space-separated test names to run (default: all);
+# RUNTIME_TOOLS_TIMEOUT: seconds per test and runtime (default 120).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+need_root
+need_cmd "$RUNC" jq
+need_moat_runtime
+
+RT="${RUNTIME_TOOLS_DIR:-}"
+if [[ -z "$RT" ]]; then
+  skip "runtime-tools validation suite not available: Debian 12 ships only its Go library" \
+    "(golang-github-opencontainers-runtime-tools-dev: no validation/, no cmd/runtimetest)," \
+    "its source tarball is not on the reachable mirror, and validation/ needs" \
+    "github.com/mndrix/tap-go (not in Debian); set RUNTIME_TOOLS_DIR to a built checkout"
+fi
+[[ -x "$RT/runtimetest" ]] || fail "$RT: no runtimetest (run make runtimetest validation-executables there)"
+mapfile -t all < <(cd "$RT" && find validation -name '*.t' -type f | sort)
+((${#all[@]} > 0)) || fail "$RT/validation: no *.t executables (make validation-executables)"
+tests=()
+if [[ -n "${RUNTIME_TOOLS_TESTS:-}" ]]; then
+  for n in $RUNTIME_TOOLS_TESTS; do
+    found=""
+    for t in "${all[@]}"; do [[ "$(basename "$t" .t)" == "$n" ]] && found="$t"; done
+    [[ -n "$found" ]] || fail "no validation test named $n"
+    tests+=("$found")
+  done
+else
+  tests=("${all[@]}")
+fi
+per_test="${RUNTIME_TOOLS_TIMEOUT:-120}"
+
+W="$(tmp_dir work)"
+P="$W/profiles"
+mkdir -m 0755 "$P"
+cat >"$P/passthrough.json" <<'JSON'
+{
+  "description": "Lets everything through: runtime-tools parity with bare runc.",
+  "user": {"root": "allow"},
+  "deny": {"privileged": false, "host_namespaces": false, "cgroup_namespace": false,
+           "engine_sockets": false, "host_paths": false},
+  "exec": "reduce"
+}
+JSON
+chmod 0644 "$P/passthrough.json"
+MOAT_PROFILES_DIR="$P" moat_env "$W/conf" enforce passthrough
+
+# tap FILE: the results of a TAP stream, one "ok|not ok <n> <description>"
+# line per test point, with what varies between runs (paths of temporary
+# bundles, container ids, pids, times) replaced.
+tap() {
+  grep -E '^(not )?ok [0-9]+' "$1" |
+    sed -E -e 's#/tmp/ocitest[^/ ]*#/tmp/ocitest#g' \
+      -e 's/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/<uuid>/g' \
+      -e 's/\b[0-9]{3,}\b/<n>/g' || true
+}
+
+echo "== ${#tests[@]} validation tests, each under runc and moat-runtime (${per_test}s limit each)"
+differ=0
+cannot=()
+for t in "${tests[@]}"; do
+  name="$(basename "$t" .t)"
+  for arm in runc moat; do
+    rt="$RUNC"
+    [[ "$arm" == moat ]] && rt="$MOAT_RUNTIME"
+    rc=0
+    (cd "$RT" && RUNTIME="$rt" timeout "$per_test" "./$t") >"$W/$name.$arm.out" 2>&1 || rc=$?
+    echo "$rc" >"$W/$name.$arm.rc"
+    tap "$W/$name.$arm.out" >"$W/$name.$arm.tap"
+  done
+  r="$(grep -c '^ok' "$W/$name.runc.tap" || true)/$(grep -c . "$W/$name.runc.tap" || true)"
+  m="$(grep -c '^ok' "$W/$name.moat.tap" || true)/$(grep -c . "$W/$name.moat.tap" || true)"
+  if ! diff -q "$W/$name.runc.tap" "$W/$name.moat.tap" >/dev/null; then
+    echo "DIFFERENT: $name: runc $r ok, moat $m ok"
+    diff "$W/$name.runc.tap" "$W/$name.moat.tap" | head -n 20
+    grep -m3 'moat:' "$W/$name.moat.out" || true
+    differ=$((differ + 1))
+    continue
+  fi
+  if grep -q '^not ok' "$W/$name.runc.tap" || [[ ! -s "$W/$name.runc.tap" ]]; then
+    why="$(grep -m1 '^not ok' "$W/$name.runc.tap" || tail -n1 "$W/$name.runc.out")"
+    cannot+=("$name: $why")
+  fi
+  echo "same: $name ($r ok under both)"
+done
+if ((${#cannot[@]} > 0)); then
+  echo "== cannot run here (fail under bare runc as well; identical under moat):"
+  printf '  %s\n' "${cannot[@]}"
+fi
+((differ == 0)) || fail "$differ of ${#tests[@]} validation tests differ between runc and moat-runtime"
+echo "PASS: ${#tests[@]} tests identical"
