@@ -120,8 +120,11 @@ Result<std::vector<std::string>> ConfigDiffIds(const std::string& bytes, const s
   const json::Value* rootfs = doc->Find("rootfs");
   if (rootfs == nullptr || !rootfs->is_object()) return Error{file + ": rootfs: missing"};
   const json::Value* type = rootfs->Find("type");
-  if (type == nullptr || !type->is_string() || type->text() != "layers") {
-    return Error{file + ": rootfs.type: not \"layers\""};
+  if (type == nullptr || type->is_null()) return Error{file + ": rootfs.type: missing"};
+  if (!type->is_string() || type->text() != "layers") {
+    return Error{file + ": rootfs.type: " +
+                 (type->is_string() ? json::Quote(type->text()) : std::string("a non-string")) +
+                 " is not \"layers\""};
   }
   std::vector<std::string> diff_ids;
   if (const json::Value* ids = rootfs->Find("diff_ids"); ids != nullptr && !ids->is_null()) {

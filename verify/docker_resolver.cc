@@ -142,26 +142,9 @@ Status CheckImageConfig(const Tree& root, const std::string& image_id, const std
     return Error{file + ": content hashes to " + actual + ", not to the image id " + image_id};
   }
   out->evidence.push_back("image config " + rel + " hashes to the image id");
-  auto doc = ParseFile(*text, file, kMaxImageConfig, true);
-  if (!doc.ok()) return doc.error();
-  auto type = StringAt(*doc, {"rootfs", "type"}, file, false);
-  if (!type.ok()) return type.error();
-  if (*type != "layers") {
-    return Error{file + ": rootfs.type: " + json::Quote(*type) + " is not \"layers\""};
-  }
-  std::vector<std::string> diff_ids;
-  const json::Value* ids = doc->Find("rootfs")->Find("diff_ids");
-  if (ids != nullptr && !ids->is_null()) {  // omitted when empty
-    auto read = json::ReadStringArray(*ids, file + ": rootfs.diff_ids");
-    if (!read.ok()) return read.error();
-    diff_ids = std::move(read.value());
-  }
-  for (size_t i = 0; i < diff_ids.size(); ++i) {
-    if (!IsSha256Digest(diff_ids[i])) {
-      return Error{file + ": " + json::Index("rootfs.diff_ids", i) + ": " +
-                   json::Quote(diff_ids[i]) + " is not sha256:<hex>"};
-    }
-  }
+  auto ids = docker::ConfigDiffIds(*text, file);
+  if (!ids.ok()) return ids.error();
+  const std::vector<std::string>& diff_ids = *ids;
   const std::vector<std::string> chain = DockerChainIds(diff_ids);
   const std::string computed = chain.empty() ? "" : chain.back();
   if (top == nullptr) return Status::Ok();

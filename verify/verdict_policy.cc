@@ -50,15 +50,6 @@ Status ReadMaxCounts(const Value& v, const std::string& path, VerdictRules* r) {
   return Status::Ok();
 }
 
-Result<std::string> NonEmptyString(const Value& obj, std::string_view key,
-                                   const std::string& path) {
-  const Value* v = obj.Find(key);
-  if (v == nullptr) return Error{Field(path, key) + ": missing"};
-  auto s = json::ReadString(*v, Field(path, key));
-  if (s.ok() && s->empty()) return Error{Field(path, key) + ": empty"};
-  return s;
-}
-
 Status ReadAllowlist(const Value& v, const std::string& path, VerdictRules* r) {
   MOAT_TRY(json::ExpectType(v, json::Type::kArray, path));
   r->allowlist.clear();
@@ -67,11 +58,11 @@ Status ReadAllowlist(const Value& v, const std::string& path, VerdictRules* r) {
     const std::string epath = Index(path, i);
     MOAT_TRY(json::CheckObject(e, epath, {"id", "expires", "reason"}));
     AllowlistEntry entry;
-    auto id = NonEmptyString(e, "id", epath);
+    auto id = json::ReadNonEmptyMember(e, "id", epath);
     if (!id.ok()) return id.error();
-    auto expires = NonEmptyString(e, "expires", epath);
+    auto expires = json::ReadNonEmptyMember(e, "expires", epath);
     if (!expires.ok()) return expires.error();
-    auto reason = NonEmptyString(e, "reason", epath);
+    auto reason = json::ReadNonEmptyMember(e, "reason", epath);
     if (!reason.ok()) return reason.error();
     auto day = ParseDate(*expires);
     if (!day.ok()) return day.error().Wrap(Field(epath, "expires"));

@@ -26,15 +26,6 @@ Result<std::string> OptionalString(const Value& obj, std::string_view key,
   return json::ReadString(*v, Field(path, key));
 }
 
-Result<std::string> RequiredString(const Value& obj, std::string_view key,
-                                   const std::string& path) {
-  const Value* v = obj.Find(key);
-  if (v == nullptr) return Error{Field(path, key) + ": missing"};
-  auto s = json::ReadString(*v, Field(path, key));
-  if (s.ok() && s->empty()) return Error{Field(path, key) + ": empty"};
-  return s;
-}
-
 // An array member; absent or null is an empty array.
 Result<const std::vector<Value>*> OptionalArray(const Value& obj, std::string_view key,
                                                 const std::string& path) {
@@ -130,11 +121,11 @@ Status ParseTrivy(const Value& r, const std::string& path, VulnReport* out) {
       const std::string vpath = Index(Field(rpath, "Vulnerabilities"), j);
       MOAT_TRY(json::ExpectType(v, json::Type::kObject, vpath));
       Finding f;
-      auto id = RequiredString(v, "VulnerabilityID", vpath);
-      auto pkg = RequiredString(v, "PkgName", vpath);
+      auto id = json::ReadNonEmptyMember(v, "VulnerabilityID", vpath);
+      auto pkg = json::ReadNonEmptyMember(v, "PkgName", vpath);
       auto installed = OptionalString(v, "InstalledVersion", vpath);
       auto fixed = OptionalString(v, "FixedVersion", vpath);
-      auto sev = RequiredString(v, "Severity", vpath);
+      auto sev = json::ReadNonEmptyMember(v, "Severity", vpath);
       for (const auto* s : {&id, &pkg, &installed, &fixed, &sev}) {
         if (!s->ok()) return s->error();
       }
@@ -183,9 +174,9 @@ Status ParseGrype(const Value& r, const std::string& path, VulnReport* out) {
     const std::string apath = Field(mpath, "artifact");
     MOAT_TRY(json::ExpectType(*vuln, json::Type::kObject, vpath));
     MOAT_TRY(json::ExpectType(*art, json::Type::kObject, apath));
-    auto id = RequiredString(*vuln, "id", vpath);
-    auto sev = RequiredString(*vuln, "severity", vpath);
-    auto pkg = RequiredString(*art, "name", apath);
+    auto id = json::ReadNonEmptyMember(*vuln, "id", vpath);
+    auto sev = json::ReadNonEmptyMember(*vuln, "severity", vpath);
+    auto pkg = json::ReadNonEmptyMember(*art, "name", apath);
     auto installed = OptionalString(*art, "version", apath);
     for (const auto* s : {&id, &sev, &pkg, &installed}) {
       if (!s->ok()) return s->error();
