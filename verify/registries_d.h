@@ -41,8 +41,8 @@ struct LookasideSection {
 
 /// Where to read the signatures of one repository from.
 struct LookasideBase {
-  /// A local directory, without trailing "/": SignatureDir puts the
-  /// repository path under it.
+  /// A local directory, without trailing "/" ("" for the root directory,
+  /// file:///): SignatureDir puts the repository path under it.
   std::string dir;
   /// The section and key that gave it ("<file>: docker[\"quay.io\"].lookaside"),
   /// or "built-in default".
