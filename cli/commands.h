@@ -8,5 +8,4 @@ namespace moat::cli {
 
 int RunVerify(const std::vector<std::string>& args);  // verify_cmd.cc
 
-
 }  // namespace moat::cli

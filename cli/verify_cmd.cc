@@ -60,19 +60,19 @@ void PrintJson(const shim::ImageVerdict& v, const std::vector<std::string>& deni
   const verify::ImageIdentity& id = v.identity;
   std::vector<std::string> manifests;
   for (const auto& m : id.manifests) manifests.push_back(m.digest);
-  std::string out = "{\"allow\":" + std::string(allow ? "true" : "false") +
-                    ",\"engine\":" + json::Quote(verify::EngineName(id.engine)) +
-                    ",\"id\":" + json::Quote(id.config_digest) +
-                    ",\"used_reference\":" + json::Quote(id.used_reference) +
-                    ",\"tags\":" + StringArray(id.tags) + ",\"manifests\":" + StringArray(manifests) +
-                    ",\"evidence\":" + StringArray(id.evidence) +
-                    ",\"identity_error\":" + json::Quote(v.identity_error) +
-                    ",\"trust\":{\"allow\":" + (v.trust.allow ? "true" : "false") +
-                    ",\"scope\":" + json::Quote(v.trust.scope) +
-                    ",\"reference\":" + json::Quote(v.trust.reference) +
-                    ",\"how\":" + json::Quote(v.trust.how) +
-                    ",\"reasons\":" + StringArray(v.trust.reasons) +
-                    "},\"denials\":" + StringArray(denials) + "}\n";
+  std::string out =
+      "{\"allow\":" + std::string(allow ? "true" : "false") +
+      ",\"engine\":" + json::Quote(verify::EngineName(id.engine)) +
+      ",\"id\":" + json::Quote(id.config_digest) +
+      ",\"used_reference\":" + json::Quote(id.used_reference) +
+      ",\"tags\":" + StringArray(id.tags) + ",\"manifests\":" + StringArray(manifests) +
+      ",\"evidence\":" + StringArray(id.evidence) +
+      ",\"identity_error\":" + json::Quote(v.identity_error) +
+      ",\"trust\":{\"allow\":" + (v.trust.allow ? "true" : "false") +
+      ",\"scope\":" + json::Quote(v.trust.scope) +
+      ",\"reference\":" + json::Quote(v.trust.reference) + ",\"how\":" + json::Quote(v.trust.how) +
+      ",\"reasons\":" + StringArray(v.trust.reasons) + "},\"denials\":" + StringArray(denials) +
+      "}\n";
   (void)std::fputs(out.c_str(), stdout);
 }
 

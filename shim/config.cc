@@ -22,10 +22,10 @@ Status ReadAbsolutePath(const json::Value& doc, const char* key, std::string* ou
 }
 
 Status ReadConfig(const json::Value& doc, Config* c) {
-  MOAT_TRY(json::CheckObject(doc, "",
-                             {"runtime", "mode", "profiles_dir", "default_profile", "audit_log",
-                              "state_dir", "policy", "registries_d", "docker_root", "containerd_root",
-                              "containerd_state"}));
+  MOAT_TRY(json::CheckObject(
+      doc, "",
+      {"runtime", "mode", "profiles_dir", "default_profile", "audit_log", "state_dir", "policy",
+       "registries_d", "docker_root", "containerd_root", "containerd_state"}));
   if (doc.Find("runtime") == nullptr)
     return Error{"runtime: missing (the absolute path of runc or crun)"};
   MOAT_TRY(ReadAbsolutePath(doc, "runtime", &c->runtime));
