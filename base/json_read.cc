@@ -50,4 +50,13 @@ Result<std::vector<std::string>> ReadStringArray(const Value& v, const std::stri
   return out;
 }
 
+Result<std::string> ReadNonEmptyMember(const Value& obj, std::string_view key,
+                                       const std::string& path) {
+  const Value* v = obj.Find(key);
+  if (v == nullptr) return Error{Field(path, key) + ": missing"};
+  auto s = ReadString(*v, Field(path, key));
+  if (s.ok() && s->empty()) return Error{Field(path, key) + ": empty"};
+  return s;
+}
+
 }  // namespace moat::json

@@ -23,6 +23,10 @@ Status ExpectType(const Value& v, Type t, const std::string& path);
 
 Result<std::string> ReadString(const Value& v, const std::string& path);
 Result<bool> ReadBool(const Value& v, const std::string& path);
+/// The string member `key` of `obj`, which must be present and not empty
+/// ("<path>.<key>: missing", "<path>.<key>: empty").
+Result<std::string> ReadNonEmptyMember(const Value& obj, std::string_view key,
+                                       const std::string& path);
 /// An integer within [min, max].
 Result<int64_t> ReadInt(const Value& v, const std::string& path, int64_t min, int64_t max);
 Result<std::vector<std::string>> ReadStringArray(const Value& v, const std::string& path);

@@ -7,7 +7,12 @@
 #                       [-c MOAT_CONF] [-o SAMPLES.csv]
 #
 # MOAT_RUNTIME (default build/shim/moat-runtime), RUNC (default /usr/sbin/runc)
-# and MOAT_CONFIG (used as -c when set) come from the environment.
+# and MOAT_CONFIG (used as -c when set) come from the environment. For
+# bench_signed.sh: BENCH_CONFIG_JSON (a config.json to create from instead of
+# the busybox bundle's), BENCH_ID (one container id for every cycle, which
+# image verification needs: an engine's container id), BENCH_COLD_DIR (removed
+# before each moat create, outside the timed call: a cold cache) and
+# BENCH_NO_RSS=1 (skip the peak RSS part).
 set -euo pipefail
 
 usage() {
@@ -73,7 +78,7 @@ export MOAT_CONFIG="$conf"
 # Two identical bundles: moat rewrites config.json of the one it creates, so
 # each create starts from the pristine file (restored outside the timed call).
 make_bundle "$work/bm" '["true"]'
-cp -a "$work/bm/config.json" "$work/pristine.json"
+cp -a "${BENCH_CONFIG_JSON:-$work/bm/config.json}" "$work/pristine.json"
 make_bundle "$work/br" '["true"]'
 cp "$work/pristine.json" "$work/br/config.json"
 
@@ -88,7 +93,7 @@ echo
 
 BENCH_MOAT="$MOAT_RUNTIME" BENCH_RUNC="$RUNC" BENCH_ROOT="$RUNC_ROOT" BENCH_WORK="$work" \
   BENCH_N="$n" BENCH_WARMUP="$warmup" BENCH_CSV="$csv" python3 - <<'PY'
-import os, signal, statistics, sys, time
+import os, shutil, signal, statistics, sys, time
 
 moat, runc, root, work = (os.environ[k] for k in ("BENCH_MOAT", "BENCH_RUNC", "BENCH_ROOT", "BENCH_WORK"))
 n, warmup, csv = int(os.environ["BENCH_N"]), int(os.environ["BENCH_WARMUP"]), os.environ["BENCH_CSV"]
@@ -142,6 +147,8 @@ def rt(arm, *args):
 def cycle(arm, cid):
     with open(os.path.join(bundles[arm], "config.json"), "wb") as f:
         f.write(pristine)
+    if arm == "moat" and os.environ.get("BENCH_COLD_DIR"):
+        shutil.rmtree(os.environ["BENCH_COLD_DIR"], ignore_errors=True)
     live.append(cid)
     c = run(rt(arm, "create", "--bundle", bundles[arm], "--pid-file", os.path.join(work, cid + ".pid"), cid))
     s = run(rt(arm, "start", cid))
@@ -167,13 +174,13 @@ tag = "%d-%d" % (os.getpid(), time.time_ns() % 100000)
 for i in range(warmup + n):
     order = ("moat", "runc") if i % 2 == 0 else ("runc", "moat")
     for arm in order:
-        c, cy = cycle(arm, "bench-%s-%s-%d" % (tag, arm[0], i))
+        c, cy = cycle(arm, os.environ.get("BENCH_ID") or "bench-%s-%s-%d" % (tag, arm[0], i))
         if i >= warmup:
             samples["create"][arm].append(c)
             samples["cycle"][arm].append(cy)
 
 # Passthrough: state of one created (not started) container, through each.
-sid = "bench-%s-state" % tag
+sid = os.environ.get("BENCH_ID") or "bench-%s-state" % tag
 with open(os.path.join(bundles["runc"], "config.json"), "wb") as f:
     f.write(pristine)
 live.append(sid)
@@ -205,6 +212,8 @@ for phase, label in (("create", "create"), ("cycle", "create+start+delete"), ("s
     print("%-22s %10.3f %10.3f %+10.3f %+12.3f %7.3f %10.3f %10.3f" % (
         label, ms(mr), ms(mm), ms(mm - mr), ms(paired), mm / mr, ms(q(r)), ms(q(m))))
 PY
+
+[[ "${BENCH_NO_RSS:-0}" != 1 ]] || exit 0
 
 # --- peak RSS -----------------------------------------------------------------
 # ru_maxrss survives execve (the kernel folds the old mm's high-water mark into

@@ -1,6 +1,7 @@
 // moat verify: what the trust policy says about a container's image.
 //
 //   moat verify --bundle DIR --id ID [--output json]
+//   moat verify IMAGE-REF [--output json]
 //
 // Runs exactly the checks moat-runtime runs at create (identity from engine
 // state, trust policy, signatures) and prints the reasoning. Exit 0 when the
@@ -10,8 +11,12 @@
 #include "base/json.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/report.h"
 #include "shim/bundle.h"
 #include "shim/config.h"
+#include "shim/image_check.h"
+#include "verify/docker_resolver.h"
+#include "verify/identity_json.h"
 
 namespace moat::cli {
 
@@ -25,55 +30,28 @@ const std::vector<FlagSpec> kFlags = {
 
 constexpr const char* kUsage =
     "usage: moat verify --bundle DIR --id ID [--output json]\n"
+    "       moat verify IMAGE-REF [--output json]\n"
     "\n"
-    "Works out, from the engine's own state, which image the container's rootfs\n"
-    "comes from and whether the trust policy accepts it, exactly as moat-runtime\n"
-    "would at create. Nothing is changed. Exit 0: allowed; 3: refused; 1: error.\n";
+    "With --bundle: works out, from the engine's own state, which image the\n"
+    "container's rootfs comes from and whether the trust policy accepts it, and\n"
+    "what the profile refuses, exactly as moat-runtime would at create.\n"
+    "With IMAGE-REF (a name or an image id in dockerd's store, docker_root in\n"
+    "moat.conf): what the trust policy says about that image when a container is\n"
+    "created from it by that name.\n"
+    "Nothing is changed. Exit 0: allowed; 3: refused; 1: error.\n";
 
 void PrintText(const shim::ImageVerdict& v, const std::vector<std::string>& denials) {
-  const verify::ImageIdentity& id = v.identity;
-  std::printf("engine:     %s\n", verify::EngineName(id.engine));
-  if (!id.config_digest.empty()) std::printf("image id:   %s\n", id.config_digest.c_str());
-  if (!id.used_reference.empty()) std::printf("used as:    %s\n", id.used_reference.c_str());
-  for (const auto& t : id.tags) std::printf("tag:        %s\n", t.c_str());
-  for (const auto& m : id.manifests)
-    std::printf("manifest:   %s (%s)\n", m.digest.c_str(), m.media_type.c_str());
-  if (!v.identity_error.empty()) std::printf("identity error: %s\n", v.identity_error.c_str());
-  std::printf("evidence:\n");
-  for (const auto& e : id.evidence) std::printf("  - %s\n", e.c_str());
-  std::printf("trust:      %s\n", v.trust.allow ? "allowed" : "refused");
-  if (!v.trust.scope.empty()) std::printf("scope:      %s\n", v.trust.scope.c_str());
-  if (!v.trust.reference.empty()) std::printf("reference:  %s\n", v.trust.reference.c_str());
-  if (!v.trust.how.empty()) std::printf("how:        %s\n", v.trust.how.c_str());
-  for (const auto& r : v.trust.reasons) std::printf("  reason: %s\n", r.c_str());
-  for (const auto& d : denials) std::printf("refused: %s\n", d.c_str());
-}
-
-std::string StringArray(const std::vector<std::string>& v) {
-  std::string out = "[";
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + json::Quote(v[i]);
-  return out + "]";
+  const Style st{UseColor()};
+  std::string out = ImageText(v, st);
+  for (const auto& d : denials) out += "refused: " + st.Paint(d, "31") + "\n";
+  (void)std::fputs(out.c_str(), stdout);
 }
 
 void PrintJson(const shim::ImageVerdict& v, const std::vector<std::string>& denials) {
-  const bool allow = denials.empty();
-  const verify::ImageIdentity& id = v.identity;
-  std::vector<std::string> manifests;
-  for (const auto& m : id.manifests) manifests.push_back(m.digest);
-  std::string out =
-      "{\"allow\":" + std::string(allow ? "true" : "false") +
-      ",\"engine\":" + json::Quote(verify::EngineName(id.engine)) +
-      ",\"id\":" + json::Quote(id.config_digest) +
-      ",\"used_reference\":" + json::Quote(id.used_reference) +
-      ",\"tags\":" + StringArray(id.tags) + ",\"manifests\":" + StringArray(manifests) +
-      ",\"evidence\":" + StringArray(id.evidence) +
-      ",\"identity_error\":" + json::Quote(v.identity_error) +
-      ",\"trust\":{\"allow\":" + (v.trust.allow ? "true" : "false") +
-      ",\"scope\":" + json::Quote(v.trust.scope) +
-      ",\"reference\":" + json::Quote(v.trust.reference) + ",\"how\":" + json::Quote(v.trust.how) +
-      ",\"reasons\":" + StringArray(v.trust.reasons) + "},\"denials\":" + StringArray(denials) +
-      "}\n";
-  (void)std::fputs(out.c_str(), stdout);
+  json::Value out = ImageJson(v);
+  out.Set("allow", json::Value::Bool(denials.empty()));
+  out.Set("denials", verify::StringArray(denials));
+  (void)std::fputs((json::Serialize(out) + "\n").c_str(), stdout);
 }
 
 }  // namespace
@@ -85,11 +63,26 @@ int RunVerify(const std::vector<std::string>& args) {
   const std::string output = flags->Get("output", "text");
   if (output != "text" && output != "json")
     return Fail("verify: --output: \"" + output + "\" is not text or json", kExitUsage);
-  if (!flags->positional().empty() || !flags->Has("bundle") || !flags->Has("id"))
-    return Fail("verify: --bundle DIR and --id ID are required (moat verify --help)", kExitUsage);
+  const bool by_bundle = flags->Has("bundle") || flags->Has("id");
+  if (by_bundle ? (!flags->positional().empty() || !flags->Has("bundle") || !flags->Has("id"))
+                : flags->positional().size() != 1)
+    return Fail("verify: give --bundle DIR --id ID, or one IMAGE-REF (moat verify --help)",
+                kExitUsage);
 
   auto config = shim::LoadConfig();
   if (!config.ok()) return Fail(config.error());
+  if (!by_bundle) {
+    verify::DockerResolveInput in;
+    in.docker_root = config->docker_root;
+    auto v = shim::JudgeImage(*config, verify::ResolveDockerImage(in, flags->positional()[0]));
+    if (!v.ok()) return Fail(v.error());
+    if (output == "json") {
+      PrintJson(*v, v->denials);
+    } else {
+      PrintText(*v, v->denials);
+    }
+    return v->denials.empty() ? kExitOk : kExitDeny;
+  }
   auto plan = shim::PlanBundle(*config, flags->Get("id"), flags->Get("bundle"));
   if (!plan.ok()) return Fail(plan.error());
   // The image's denials and the profile's: everything create would refuse for.

@@ -84,9 +84,41 @@ Status ApplyPidsLimit(Value* config, const Profile& profile, Outcome* out) {
   return Status::Ok();
 }
 
+// Replaces linux.seccomp with the profile's filter, resolved for the final
+// bounding set (Docker resolves includes/excludes.caps against the bounding
+// set too) and compiled once here, so that what runc cannot load is refused
+// before runc runs. A caller's own filter, or none, does not count.
+Status ApplySeccomp(Value* config, const Profile& profile, const HardenOptions& options,
+                    Outcome* out) {
+  if (profile.seccomp.empty()) return Status::Ok();
+  if (!profile.seccomp_file) {
+    return Error{"profile \"" + profile.name + "\": seccomp: " + profile.seccomp +
+                 " was not loaded"};
+  }
+  ResolvedSeccomp r = ResolveSeccomp(*profile.seccomp_file, out->bounding);
+  Value want = SeccompToOci(r);
+  Status compiled = CompileSeccompCached(r, json::Serialize(want), options.seccomp_cache_dir);
+  if (!compiled.ok()) return compiled.error().Wrap("linux.seccomp");
+  Value& linux = config->Child("linux");
+  MOAT_TRY(json::ExpectType(linux, json::Type::kObject, "linux"));
+  const Value* have = linux.Find("seccomp");
+  if (have != nullptr && *have == want) return Status::Ok();
+  const bool replaced = have != nullptr && !have->is_null();
+  linux.Set("seccomp", std::move(want));
+  const std::string summary =
+      r.default_action == "SCMP_ACT_ALLOW"
+          ? "default SCMP_ACT_ALLOW, " + std::to_string(r.syscalls.size()) + " rules"
+          : std::to_string(CountAllowed(r)) + " syscalls allowed";
+  out->changes.push_back(std::string("linux.seccomp: ") +
+                         (replaced ? "replaced by " : "set from ") + profile.seccomp + " (" +
+                         summary + ")");
+  return Status::Ok();
+}
+
 }  // namespace
 
-Result<Outcome> HardenConfig(Value* config, const Profile& profile, const HostView& host) {
+Result<Outcome> HardenConfig(Value* config, const Profile& profile, const HostView& host,
+                             const HardenOptions& options) {
   MOAT_TRY(json::ExpectType(*config, json::Type::kObject, "(top level)"));
   Outcome out;
   MOAT_TRY(CheckDenyRules(*config, profile, host, &out.denials));
@@ -96,6 +128,7 @@ Result<Outcome> HardenConfig(Value* config, const Profile& profile, const HostVi
   MOAT_TRY(ApplyReadonlyRoot(config, profile, &out));
   MOAT_TRY(ApplyTmpfs(config, profile, &out));
   MOAT_TRY(ApplyPidsLimit(config, profile, &out));
+  MOAT_TRY(ApplySeccomp(config, profile, options, &out));
   return out;
 }
 

@@ -27,10 +27,19 @@ struct Outcome {
   uint32_t gid = 0;
 };
 
+/// How HardenConfig goes about its work (not what it decides).
+struct HardenOptions {
+  /// Where filters that compiled are remembered (CompileSeccompCached); ""
+  /// compiles every time.
+  std::string seccomp_cache_dir;
+};
+
 /// Checks `config` (a parsed config.json) against the profile's deny rules
 /// and rewrites it in place. An error means the config is malformed in a
-/// field moat reads ("process.capabilities.bounding[3]: unknown capability").
-Result<Outcome> HardenConfig(json::Value* config, const Profile& profile, const HostView& host);
+/// field moat reads ("process.capabilities.bounding[3]: unknown capability"),
+/// or the profile's seccomp filter cannot be built for it.
+Result<Outcome> HardenConfig(json::Value* config, const Profile& profile, const HostView& host,
+                             const HardenOptions& options = HardenOptions());
 
 /// Fits an exec'd process spec (runc exec --process FILE) to the profile:
 /// user, capabilities (also limited to `ceiling`, the container's bounding

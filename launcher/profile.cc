@@ -147,10 +147,30 @@ Status ReadDeny(const Value& v, Profile* p) {
   return Status::Ok();
 }
 
+// A path relative to the profiles directory or absolute, without "." or ".."
+// components, so that it cannot climb out of where the operator put it.
+Status ReadSeccompKey(const Value& v, Profile* p) {
+  auto s = json::ReadString(v, "seccomp");
+  if (!s.ok()) return s.error();
+  bool ok = !s->empty() && s->back() != '/';
+  for (size_t start = (*s)[0] == '/' ? 1 : 0; ok && start <= s->size();) {
+    size_t end = std::min(s->find('/', start), s->size());
+    const std::string part = s->substr(start, end - start);
+    ok = !part.empty() && part != "." && part != "..";
+    start = end + 1;
+  }
+  if (!ok) {
+    return Error{"seccomp: \"" + *s + "\" is not a file path without empty, \".\" or \"..\" parts"};
+  }
+  p->seccomp = *s;
+  return Status::Ok();
+}
+
 Status ReadProfile(const Value& root, Profile* p) {
-  MOAT_TRY(json::CheckObject(root, "",
-                             {"description", "user", "capabilities", "no_new_privileges",
-                              "readonly_rootfs", "tmpfs", "pids_limit", "deny", "exec"}));
+  MOAT_TRY(json::CheckObject(
+      root, "",
+      {"description", "user", "capabilities", "no_new_privileges", "readonly_rootfs", "tmpfs",
+       "pids_limit", "deny", "exec", "seccomp", "secrets"}));
   if (const Value* d = root.Find("description")) {
     auto s = json::ReadString(*d, "description");
     if (!s.ok()) return s.error();
@@ -175,6 +195,7 @@ Status ReadProfile(const Value& root, Profile* p) {
     p->pids_limit = *n;
   }
   if (const Value* d = root.Find("deny")) MOAT_TRY(ReadDeny(*d, p));
+  if (const Value* s = root.Find("secrets")) MOAT_TRY(ReadSecretRefs(*s, "secrets", &p->secrets));
   if (const Value* e = root.Find("exec")) {
     auto s = json::ReadString(*e, "exec");
     if (!s.ok()) return s.error();
@@ -186,6 +207,7 @@ Status ReadProfile(const Value& root, Profile* p) {
       return Error{"exec: \"" + *s + "\" is not one of reduce, refuse"};
     }
   }
+  if (const Value* s = root.Find("seccomp")) MOAT_TRY(ReadSeccompKey(*s, p));
   return Status::Ok();
 }
 
@@ -217,7 +239,13 @@ Result<Profile> LoadProfile(const std::string& profiles_dir, const std::string& 
   if (!tf.ok()) return tf.error();
   auto text = ReadFd(tf->fd.get(), file, 1u << 20);
   if (!text.ok()) return text.error();
-  return ParseProfile(*text, name, file);
+  auto p = ParseProfile(*text, name, file);
+  if (!p.ok() || p->seccomp.empty()) return p;
+  const std::string path = p->seccomp[0] == '/' ? p->seccomp : profiles_dir + "/" + p->seccomp;
+  auto sc = LoadSeccompFile(path);
+  if (!sc.ok()) return sc.error().Wrap(file + ": seccomp");
+  p->seccomp_file = std::make_shared<const SeccompFile>(std::move(sc.value()));
+  return p;
 }
 
 }  // namespace moat::launcher

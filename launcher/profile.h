@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,8 @@
 #include "base/json.h"
 #include "base/status.h"
 #include "launcher/caps.h"
+#include "launcher/seccomp.h"
+#include "launcher/secret_spec.h"
 
 namespace moat::launcher {
 
@@ -49,6 +52,13 @@ struct Profile {
   std::optional<int64_t> pids_limit;
   DenyRules deny;
   ExecPolicy exec = ExecPolicy::kReduce;
+  /// The seccomp file as written in the profile ("" for none): relative to
+  /// the profiles directory, or absolute. LoadProfile reads and checks it
+  /// into seccomp_file; HardenConfig refuses a profile that names one it
+  /// has not got.
+  std::string seccomp;
+  std::shared_ptr<const SeccompFile> seccomp_file;
+  std::vector<SecretRef> secrets;
 
   /// The capability set a process may hold under this profile, starting
   /// from `requested`.
@@ -60,7 +70,8 @@ Result<Profile> ParseProfile(const std::string& text, const std::string& name,
                              const std::string& file);
 
 /// Loads profiles_dir/NAME.json, which must be root-owned and not group/world-writable,
-/// in a directory only root can change (OpenTrustedFile).
+/// in a directory only root can change (OpenTrustedFile), and the seccomp file
+/// it names (LoadSeccompFile).
 Result<Profile> LoadProfile(const std::string& profiles_dir, const std::string& name);
 
 }  // namespace moat::launcher

@@ -18,8 +18,10 @@ PACKAGES=(
   # fuzzing (scripts/fuzz.sh): libFuzzer and the sanitizer runtimes for clang
   libclang-rt-14-dev
   # integration tests and bench
-  runc docker.io containerd busybox-static jq skopeo docker-registry python3 time
+  runc docker.io containerd podman busybox-static jq skopeo docker-registry python3 time
   gnupg openssl
+  # contrib/ tried for real (podman, a CRI client), man page lint, completions, YAML
+  podman mandoc zsh python3-yaml python3-grpcio
 )
 
 missing=()

@@ -27,6 +27,11 @@ std::string FormatAudit(const AuditRecord& r) {
   Value reasons = Value::Array();
   for (const auto& c : r.reasons) reasons.Append(Value::String(c));
   v.Set("reasons", std::move(reasons));
+  if (!r.warnings.empty()) {
+    Value warnings = Value::Array();
+    for (const auto& w : r.warnings) warnings.Append(Value::String(w));
+    v.Set("warnings", std::move(warnings));
+  }
   if (!r.image.empty()) {
     Value image = Value::Object();
     for (const auto& [k, val] : r.image) image.Set(k, Value::String(val));

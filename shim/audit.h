@@ -18,6 +18,9 @@ struct AuditRecord {
   std::string decision;  // allow | deny | audit
   std::vector<std::string> changes;
   std::vector<std::string> reasons;
+  /// Things the operator asked for that weaken the container (a secret in
+  /// process.env); listed only when there are any.
+  std::vector<std::string> warnings;
   /// The image and the trust decision (create/run/restore): key, value.
   std::vector<std::pair<std::string, std::string>> image;
 };

@@ -9,6 +9,7 @@
 
 #include "launcher/host.h"
 #include "shim/runtime.h"
+#include "shim/secret_dir.h"
 #include "shim/state.h"
 
 namespace moat::shim {
@@ -23,6 +24,41 @@ std::string BundlePath(const Invocation& inv) {
   char cwd[PATH_MAX];
   if (::getcwd(cwd, sizeof cwd) == nullptr) return ".";
   return cwd;
+}
+
+// A secret that cannot be delivered refuses the container in either mode:
+// audit mode relaxes the profile's rules, not the delivery of what the
+// container is meant to get. The record names the secret, never its value.
+Status RefuseSecrets(const Context& ctx, AuditRecord rec, const std::vector<std::string>& changes,
+                     const Error& why) {
+  rec.mode = ctx.config.mode == Mode::kAudit ? "audit" : "enforce";
+  rec.decision = "deny";
+  rec.changes = changes;
+  rec.reasons = {why.Describe()};
+  Status st = WriteAudit(ctx.config.audit_log, rec);
+  if (!st.ok()) ctx.log.Warning(st.error().Describe());
+  return Error{rec.verb + " " + rec.id + " refused: " + why.Describe()};
+}
+
+// Fills the container's secrets tmpfs (when a secret is a file) and puts
+// the opted-in ones into `cfg`'s process.env.
+Status DeliverSecrets(const Context& ctx, const std::string& id, const SecretPlan& secrets,
+                      const std::vector<SecretBytes>& values, json::Value* cfg, SecretDir* dir) {
+  if (secrets.NeedsDir()) {
+    uint64_t bytes = 0;
+    for (const auto& v : values) bytes += v.size();
+    auto made = SecretDir::Create(ctx.config.state_dir, id,
+                                  RuntimeRoot(ctx.inv.global.root, ctx.config.runtime), bytes,
+                                  secrets.items.size());
+    if (!made.ok()) return made.error();
+    *dir = std::move(made.value());
+    for (size_t i = 0; i < secrets.items.size(); ++i) {
+      const SecretItem& s = secrets.items[i];
+      if (!s.target.empty())
+        MOAT_TRY(dir->Write(s.file, values[i], s.host_uid, s.host_gid, s.mode));
+    }
+  }
+  return AddSecretEnv(secrets, values, cfg);
 }
 
 // runc refuses a rootfs that is, or passes through, a symbolic link
@@ -67,7 +103,8 @@ Result<json::Value> ParseBundleConfig(std::string_view text, const std::string& 
 }
 
 Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
-                              const std::string& bundle) {
+                              const std::string& bundle,
+                              const Result<verify::ImageIdentity>* identity) {
   BundlePlan plan;
   plan.bundle = bundle;
   plan.file = bundle + "/config.json";
@@ -84,7 +121,8 @@ Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
   plan.config = std::move(spec.value());
   MOAT_TRY(CheckRootPath(bundle, plan.config, plan.file));
 
-  auto image = CheckImage(config, id, bundle, plan.config);
+  auto image = identity != nullptr ? JudgeImage(config, *identity)
+                                   : CheckImage(config, id, bundle, plan.config);
   if (!image.ok()) return image.error();
   plan.image = std::move(image.value());
 
@@ -92,12 +130,30 @@ Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
   if (!profile.ok()) return profile.error();
   plan.profile = std::move(profile.value());
   launcher::HostSystem host;
-  auto outcome = launcher::HardenConfig(&plan.config, plan.profile, host);
+  launcher::HardenOptions options;
+  options.seccomp_cache_dir = config.state_dir + "/seccomp-cache";
+  auto outcome = launcher::HardenConfig(&plan.config, plan.profile, host, options);
   if (!outcome.ok()) return outcome.error().Wrap(plan.file);
   plan.outcome = std::move(outcome.value());
 
+  auto secrets = PlanSecrets(config, id, plan.profile, plan.image);
+  if (!secrets.ok()) return secrets.error();
+  plan.secrets = std::move(secrets.value());
+  std::vector<std::string> secret_denials;
+  MOAT_TRY(CheckSecretExposure(config, plan.config, &secret_denials));
+  if (!plan.secrets.empty()) {
+    Status owners =
+        ResolveSecretOwners(&plan.secrets, plan.config, plan.outcome.uid, plan.outcome.gid);
+    if (!owners.ok()) return owners.error().Wrap(plan.file);
+    Status mounts =
+        AddSecretMounts(plan.secrets, &plan.config, &plan.outcome.changes, &secret_denials);
+    if (!mounts.ok()) return mounts.error().Wrap(plan.file);
+  }
+
   plan.denials = plan.image.denials;
   for (const auto& d : plan.outcome.denials)
+    plan.denials.push_back("profile \"" + plan.profile.name + "\": " + d);
+  for (const auto& d : secret_denials)
     plan.denials.push_back("profile \"" + plan.profile.name + "\": " + d);
   return plan;
 }
@@ -106,6 +162,8 @@ Status CheckBundle(const Context& ctx) {
   const std::string verb = VerbName(ctx.inv.verb);
   const std::string id = ctx.inv.ContainerId();
   if (!ValidContainerId(id)) return Error{verb + ": container id \"" + id + "\" is not valid"};
+  // Secrets of containers that are gone (a crash, a failed create, runc run).
+  SweepSecretDirs(ctx.config.state_dir, ctx.log);
   auto plan = PlanBundle(ctx.config, id, BundlePath(ctx.inv));
   if (!plan.ok()) return plan.error();
   BundlePlan& p = plan.value();
@@ -116,11 +174,49 @@ Status CheckBundle(const Context& ctx) {
   rec.bundle = p.bundle;
   rec.profile = p.profile.name;
   rec.image = p.image.audit;
-  auto apply = [&]() -> Status {
-    if (!p.outcome.changes.empty()) {
-      MOAT_TRY(
-          ReplaceFileAt(p.tf.dir.get(), p.tf.name, json::Serialize(p.config), &p.tf.st, p.file));
+  rec.warnings = SecretEnvWarnings(p.secrets);
+  for (const auto& w : rec.warnings) ctx.log.Warning(verb + " " + id + ": " + w);
+
+  // Secrets go to every container that will run: in enforce mode one the
+  // profile lets through, in audit mode every one.
+  const bool audit = ctx.config.mode == Mode::kAudit;
+  std::vector<SecretBytes> values;
+  if (!p.secrets.empty() && (audit || p.denials.empty())) {
+    auto loaded = LoadSecrets(ctx.config, p.secrets);
+    if (!loaded.ok()) return RefuseSecrets(ctx, rec, p.outcome.changes, loaded.error());
+    values = std::move(loaded.value());
+  }
+  SecretDir dir;  // wiped when this returns, unless kept
+  // Delivers the secrets, then writes `cfg` over config.json.
+  auto write = [&](const SecretPlan& secrets, json::Value* cfg, bool changed) -> Status {
+    MOAT_TRY(DeliverSecrets(ctx, id, secrets, values, cfg, &dir));
+    if (!changed && secrets.empty()) return Status::Ok();
+    std::string text = json::Serialize(*cfg);
+    Status st = ReplaceFileAt(p.tf.dir.get(), p.tf.name, text, &p.tf.st, p.file);
+    if (secrets.HasEnv()) {
+      WipeString(&text);
+      WipeSecretEnv(secrets, cfg);
     }
+    return st;
+  };
+  if (audit && !p.secrets.empty()) {
+    // The container runs as requested, so its secrets go into the original
+    // config, owned by the uid it will really run as.
+    auto original = ParseBundleConfig(p.original, p.file);
+    if (!original.ok()) return original.error();
+    auto ids = ProcessIds(*original);
+    if (!ids.ok()) return ids.error().Wrap(p.file);
+    SecretPlan secrets = p.secrets;
+    MOAT_TRY(ResolveSecretOwners(&secrets, *original, ids->first, ids->second));
+    // The plan's lines for the secrets (one each, last) give enforce mode's
+    // owners; the record says what was done.
+    std::vector<std::string> denials;  // already in the plan
+    p.outcome.changes.resize(p.outcome.changes.size() - p.secrets.items.size());
+    MOAT_TRY(AddSecretMounts(secrets, &original.value(), &p.outcome.changes, &denials));
+    MOAT_TRY(write(secrets, &original.value(), true));
+  }
+  auto apply = [&]() -> Status {
+    MOAT_TRY(write(p.secrets, &p.config, !p.outcome.changes.empty()));
     // What an earlier moat killed mid-rewrite left beside config.json.
     (void)RemoveStaleTemporaries(p.tf.dir.get(), p.tf.name, kStaleTemporarySeconds);
     // Later exec and update calls are held to this profile and bounding set.
@@ -128,6 +224,7 @@ Status CheckBundle(const Context& ctx) {
                               ContainerState{p.profile.name, p.outcome.bounding});
   };
   MOAT_TRY(Decide(ctx, rec, p.denials, p.outcome.changes, apply));
+  dir.Keep();
   for (const auto& c : p.outcome.changes) ctx.log.Debug(verb + " " + id + ": " + c);
   return Status::Ok();
 }

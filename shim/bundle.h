@@ -14,6 +14,7 @@
 #include "launcher/profile.h"
 #include "shim/config.h"
 #include "shim/image_check.h"
+#include "shim/secrets.h"
 
 namespace moat::shim {
 
@@ -29,6 +30,9 @@ struct BundlePlan {
   ImageVerdict image;
   launcher::Profile profile;
   launcher::Outcome outcome;
+  /// The profile's secrets for this container; their mounts are in `config`
+  /// and their lines in `outcome.changes`.
+  SecretPlan secrets;
   /// Every reason to refuse: the image's, then the profile's (prefixed
   /// `profile "NAME": `).
   std::vector<std::string> denials;
@@ -43,7 +47,10 @@ Result<json::Value> ParseBundleConfig(std::string_view text, const std::string& 
 
 /// Reads `bundle`/config.json and works out the plan for container `id`.
 /// Errors are malformed or untrusted input (the file and field named).
+/// `identity` (may be null) replaces what the engine's state says about the
+/// image: `moat run --image` names the OCI layout the bundle came from.
 Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
-                              const std::string& bundle);
+                              const std::string& bundle,
+                              const Result<verify::ImageIdentity>* identity = nullptr);
 
 }  // namespace moat::shim

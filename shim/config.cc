@@ -5,6 +5,7 @@
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/json_read.h"
+#include "shim/secret_store.h"
 
 namespace moat::shim {
 
@@ -25,7 +26,8 @@ Status ReadConfig(const json::Value& doc, Config* c) {
   MOAT_TRY(json::CheckObject(
       doc, "",
       {"runtime", "mode", "profiles_dir", "default_profile", "audit_log", "state_dir", "policy",
-       "registries_d", "docker_root", "containerd_root", "containerd_state"}));
+       "registries_d", "docker_root", "containerd_root", "containerd_state", "podman_root",
+       "secret_stores", "secret_max_bytes", "verdicts"}));
   if (doc.Find("runtime") == nullptr)
     return Error{"runtime: missing (the absolute path of runc or crun)"};
   MOAT_TRY(ReadAbsolutePath(doc, "runtime", &c->runtime));
@@ -37,6 +39,14 @@ Status ReadConfig(const json::Value& doc, Config* c) {
   MOAT_TRY(ReadAbsolutePath(doc, "docker_root", &c->docker_root));
   MOAT_TRY(ReadAbsolutePath(doc, "containerd_root", &c->containerd_root));
   MOAT_TRY(ReadAbsolutePath(doc, "containerd_state", &c->containerd_state));
+  MOAT_TRY(ReadAbsolutePath(doc, "podman_root", &c->podman_root));
+  if (const json::Value* s = doc.Find("secret_stores"))
+    MOAT_TRY(ReadSecretStores(*s, "secret_stores", &c->secret_stores));
+  if (const json::Value* n = doc.Find("secret_max_bytes")) {
+    auto max = json::ReadInt(*n, "secret_max_bytes", 1, int64_t{64} << 20);
+    if (!max.ok()) return max.error();
+    c->secret_max_bytes = static_cast<uint64_t>(*max);
+  }
   if (const json::Value* m = doc.Find("mode")) {
     auto s = json::ReadString(*m, "mode");
     if (!s.ok()) return s.error();
@@ -47,6 +57,11 @@ Status ReadConfig(const json::Value& doc, Config* c) {
     } else {
       return Error{"mode: \"" + *s + "\" is not one of enforce, audit"};
     }
+  }
+  if (const json::Value* v = doc.Find("verdicts")) {
+    auto verdicts = verify::ParseVerdictConfig(*v, "verdicts");
+    if (!verdicts.ok()) return verdicts.error();
+    c->verdicts = std::move(verdicts.value());
   }
   if (const json::Value* p = doc.Find("default_profile")) {
     auto s = json::ReadString(*p, "default_profile");

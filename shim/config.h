@@ -1,13 +1,24 @@
 // moat.conf: the host's configuration of moat-runtime (man/moat.conf.5).
 #pragma once
 
+#include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 
 #include "base/status.h"
+#include "verify/verdict_policy.h"
 
 namespace moat::shim {
 
 enum class Mode { kEnforce, kAudit };
+
+/// A secret store (moat.conf `secret_stores`): a directory of secrets, each a
+/// file; with `key`, each file is sealed (shim/secret_seal.h) under that key.
+struct SecretStore {
+  std::string path;
+  std::string key;  // empty: the files hold the secrets as they are
+};
 
 struct Config {
   std::string file;  // where it was read from
@@ -26,6 +37,14 @@ struct Config {
   /// config.toml), where containerd containers' image identity is read.
   std::string containerd_root = "/var/lib/containerd";
   std::string containerd_state = "/run/containerd";
+  /// The containers-storage graph root podman uses (`graphroot`), where
+  /// podman containers' image identity is read.
+  std::string podman_root = "/var/lib/containers/storage";
+  /// Secret stores by name, and the largest secret moat copies into a container.
+  std::map<std::string, SecretStore> secret_stores;
+  uint64_t secret_max_bytes = 1u << 20;
+  /// Stored scan verdicts an image must have (absent: not checked).
+  std::optional<verify::VerdictConfig> verdicts;
 };
 
 /// The default location, /etc/moat/moat.conf.

@@ -2,8 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <optional>
+
+#include "base/time.h"
 #include "verify/containerd_resolver.h"
 #include "verify/docker_resolver.h"
+#include "verify/podman_resolver.h"
 #include "verify/policy.h"
 #include "verify/registries_d.h"
 
@@ -26,8 +30,9 @@ std::string RawRootPath(const json::Value& spec) {
 }
 
 // The engine that made the container, from state only the engine writes:
-// dockerd's record of the container id, or a containerd task bundle path
-// (which ResolveContainerd then checks against containerd's metadata).
+// dockerd's record of the container id, or a containerd task or podman
+// bundle path (which ResolveContainerd / ResolvePodman then check against
+// the engine's records).
 bool IsDockerContainer(const Config& c, const std::string& id) {
   struct stat st {};
   return ::lstat((c.docker_root + "/containers/" + id + "/config.v2.json").c_str(), &st) == 0;
@@ -55,24 +60,58 @@ Result<verify::ImageIdentity> Resolve(const Config& c, const std::string& id,
     in.containerd_root = c.containerd_root;
     return verify::ResolveContainerd(in);
   }
+  if (verify::IsPodmanBundle(bundle, id, c.podman_root)) {
+    verify::PodmanResolveInput in;
+    in.bundle = bundle;
+    in.container_id = id;
+    in.root_path = RawRootPath(spec);
+    in.podman_root = c.podman_root;
+    return verify::ResolvePodman(in);
+  }
   verify::ImageIdentity none;
   none.evidence.push_back("no engine record of container " + id + " (not in " + c.docker_root +
                           "/containers, bundle not under " + c.containerd_state +
-                          "/io.containerd.runtime.v2.task)");
+                          "/io.containerd.runtime.v2.task or " + c.podman_root +
+                          "/overlay-containers)");
   return none;
+}
+
+// The scan verdict for the image's manifest digests, under the rules of the
+// name the trust policy accepted it under (else the name it was used by).
+Status CheckVerdict(const Config& c, ImageVerdict* v) {
+  std::vector<std::string> digests;
+  for (const auto& m : v->identity.manifests) digests.push_back(m.digest);
+  const std::string& name =
+      !v->trust.reference.empty() ? v->trust.reference : v->identity.used_reference;
+  std::optional<verify::Reference> ref;
+  if (!name.empty()) {
+    auto r = verify::ParseNormalizedNamed(name);
+    if (r.ok()) ref = std::move(r.value());
+  }
+  auto d = verify::CheckVerdict(*c.verdicts, digests, ref ? &*ref : nullptr, NowUnix(),
+                                verify::VerdictStoreOptions(), c.state_dir + "/cache/verdicts");
+  if (!d.ok()) return d.error().Wrap(c.file);
+  v->verdict = std::move(d.value());
+  v->verdict_checked = true;
+  for (auto& pair : verify::VerdictAudit(v->verdict)) v->audit.push_back(std::move(pair));
+  for (const auto& r : v->verdict.reasons) v->denials.push_back(r);
+  return Status::Ok();
 }
 
 }  // namespace
 
 Result<ImageVerdict> CheckImage(const Config& config, const std::string& id,
                                 const std::string& bundle, const json::Value& spec) {
+  return JudgeImage(config, Resolve(config, id, bundle, spec));
+}
+
+Result<ImageVerdict> JudgeImage(const Config& config, Result<verify::ImageIdentity> resolved) {
   auto policy = verify::LoadPolicy(config.policy);
   if (!policy.ok()) return policy.error();
   auto registries = verify::LoadRegistriesD(config.registries_d);
   if (!registries.ok()) return registries.error();
 
   ImageVerdict v;
-  auto resolved = Resolve(config, id, bundle, spec);
   if (!resolved.ok()) {
     v.identity_error = resolved.error().Describe();
     v.denials.push_back("image identity: " + v.identity_error);
@@ -100,6 +139,7 @@ Result<ImageVerdict> CheckImage(const Config& config, const std::string& id,
     for (const auto& r : d.reasons) reasons += (reasons.empty() ? "" : "; ") + r;
     v.denials.push_back(what + " is not trusted by " + config.policy + ": " + reasons);
   }
+  if (config.verdicts) MOAT_TRY(CheckVerdict(config, &v));
   return v;
 }
 

@@ -11,6 +11,7 @@
 #include "shim/config.h"
 #include "verify/identity.h"
 #include "verify/trust.h"
+#include "verify/verdict_decision.h"
 
 namespace moat::shim {
 
@@ -22,15 +23,22 @@ struct ImageVerdict {
   std::string identity_error;
   /// What the trust policy said.
   verify::TrustDecision trust;
+  /// What the verdict policy said (moat.conf `verdicts`), when it is configured.
+  bool verdict_checked = false;
+  verify::VerdictDecision verdict;
   /// Non-empty: the policy refuses the image (or it could not be identified).
   std::vector<std::string> denials;
   /// For the audit record: id, reference, engine, scope, how it passed.
   std::vector<std::pair<std::string, std::string>> audit;
 };
 
-/// Errors are moat's own (unreadable policy or registries.d); a refusal of
-/// the image is a denial in the verdict. `bundle` is --bundle as runc got it.
+/// Errors are moat's own (unreadable policy, registries.d or verdict keys);
+/// a refusal of the image is a denial in the verdict. `bundle` is --bundle as runc got it.
 Result<ImageVerdict> CheckImage(const Config& config, const std::string& id,
                                 const std::string& bundle, const json::Value& spec);
+
+/// The policy's verdict on an identity already resolved (or the error that
+/// stopped it, which becomes a denial). CheckImage = resolve + JudgeImage.
+Result<ImageVerdict> JudgeImage(const Config& config, Result<verify::ImageIdentity> resolved);
 
 }  // namespace moat::shim

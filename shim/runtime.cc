@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "base/fs.h"
+#include "shim/secret_dir.h"
 #include "shim/state.h"
 
 namespace moat::shim {
@@ -111,10 +112,9 @@ int ExecRuntime(const Config& config, char** argv, Logger& log) {
   return 1;
 }
 
-// delete: moat's record of the container may go only once runc has deleted
-// it (a refused delete of a running container keeps it), so the runtime runs
-// as a child here, the one verb that costs a fork.
-int RunDelete(const Config& config, const Invocation& inv, char** argv, Logger& log) {
+}  // namespace
+
+int RunRuntimeChild(const Config& config, char** argv, Logger& log) {
   Status ok = CheckRuntimeBinary(config);
   if (!ok.ok()) {
     log.Error(ok.error().Describe());
@@ -123,7 +123,7 @@ int RunDelete(const Config& config, const Invocation& inv, char** argv, Logger& 
   std::vector<char*> env = RuntimeEnv();
   pid_t pid = ::fork();
   if (pid < 0) {
-    log.Error(std::string("delete: fork: ") + std::strerror(errno));
+    log.Error(std::string("fork: ") + std::strerror(errno));
     return 1;
   }
   if (pid == 0) {
@@ -134,16 +134,27 @@ int RunDelete(const Config& config, const Invocation& inv, char** argv, Logger& 
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) {
-      log.Error(std::string("delete: waitpid: ") + std::strerror(errno));
+      log.Error(std::string("waitpid: ") + std::strerror(errno));
       return 1;
     }
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-    RemoveContainerState(config.state_dir, inv.ContainerId());
-    return 0;
-  }
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+namespace {
+
+// delete: moat's record of the container and its secrets may go only once
+// runc has deleted it (a refused delete of a running container keeps them),
+// so the runtime runs as a child here, the one verb that costs a fork.
+int RunDelete(const Config& config, const Invocation& inv, char** argv, Logger& log) {
+  int rc = RunRuntimeChild(config, argv, log);
+  if (rc != 0) return rc;
+  RemoveContainerState(config.state_dir, inv.ContainerId());
+  Status wiped = WipeSecretDir(config.state_dir, inv.ContainerId(),
+                               RuntimeRoot(inv.global.root, config.runtime));
+  if (!wiped.ok()) log.Warning("delete: " + wiped.error().Describe());
+  return 0;
 }
 
 Status Check(const Context& ctx) {

@@ -49,6 +49,12 @@ Result<Governing> GoverningProfile(const Context& ctx, const std::string& id);
 Status Decide(const Context& ctx, AuditRecord rec, const std::vector<std::string>& denials,
               const std::vector<std::string>& changes, const std::function<Status()>& apply);
 
+/// Runs the downstream runtime (moat.conf `runtime`, checked root-owned) as a
+/// child with `argv` and moat's environment less MOAT_* variables, and waits.
+/// Returns its exit status (128+N when killed by signal N; 1 when it could
+/// not be started, with the reason logged).
+int RunRuntimeChild(const Config& config, char** argv, Logger& log);
+
 /// Joins with "; ".
 std::string JoinReasons(const std::vector<std::string>& v);
 

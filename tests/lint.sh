@@ -11,7 +11,7 @@ command -v clang-format >/dev/null && command -v clang-tidy >/dev/null || {
 mapfile -t files < <(git ls-files '*.cc' '*.h' 2>/dev/null || find base launcher shim verify tests -name '*.cc' -o -name '*.h')
 echo "clang-format: ${#files[@]} files"
 clang-format --dry-run -Werror "${files[@]}"
-mapfile -t units < <(printf '%s\n' "${files[@]}" | grep -E '^(base|launcher|shim|verify)/.*\.cc$')
+mapfile -t units < <(printf '%s\n' "${files[@]}" | grep -E '^(base|cli|launcher|shim|verify)/.*\.cc$')
 echo "clang-tidy: ${#units[@]} translation units"
 rc=0
 printf '%s\n' "${units[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy -p "$build" --quiet \

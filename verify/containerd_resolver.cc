@@ -27,7 +27,6 @@ using docker::Tree;
 
 constexpr char kTaskDir[] = "io.containerd.runtime.v2.task";
 constexpr char kContentDir[] = "io.containerd.content.v1.content";
-constexpr size_t kMaxConfig = 16u << 20;
 
 constexpr std::string_view kManifestTypes[] = {
     "application/vnd.docker.distribution.manifest.v2+json",
@@ -161,38 +160,16 @@ Result<Target> ResolveTarget(const Content& cs, const ImageRecord& r) {
 
 /// The chainIDs of an image config's rootfs.diff_ids, top layer first.
 Result<std::vector<std::string>> ConfigChain(const Content& cs, const std::string& config) {
-  auto blob = cs.Find(config, kMaxConfig);
+  auto blob = cs.Find(config, docker::kMaxImageConfig);
   if (!blob.ok()) return blob.error();
   if (!blob->has_value()) {
     return Error{
         "image config " + config + " is not in the content store (" + cs.Display(config) + ")",
         ENOENT};
   }
-  const std::string& file = (*blob)->path;
-  json::Limits limits;
-  limits.max_bytes = kMaxConfig;
-  limits.go_fold_keys = true;  // containerd decodes it into Go structs
-  auto doc = json::Parse((*blob)->bytes, limits);
-  if (!doc.ok()) return doc.error().Wrap(file);
-  const json::Value* rootfs = doc->Find("rootfs");
-  if (rootfs == nullptr || !rootfs->is_object()) return Error{file + ": rootfs: missing"};
-  const json::Value* type = rootfs->Find("type");
-  if (type == nullptr || !type->is_string() || type->text() != "layers") {
-    return Error{file + ": rootfs.type: not \"layers\""};
-  }
-  std::vector<std::string> diff_ids;
-  if (const json::Value* ids = rootfs->Find("diff_ids"); ids != nullptr && !ids->is_null()) {
-    auto read = json::ReadStringArray(*ids, file + ": rootfs.diff_ids");
-    if (!read.ok()) return read.error();
-    diff_ids = std::move(read.value());
-  }
-  for (size_t i = 0; i < diff_ids.size(); ++i) {
-    if (!IsSha256Digest(diff_ids[i])) {
-      return Error{file + ": " + json::Index("rootfs.diff_ids", i) + ": " +
-                   json::Quote(diff_ids[i]) + " is not sha256:<hex>"};
-    }
-  }
-  std::vector<std::string> chain = DockerChainIds(diff_ids);  // containerd's identity.ChainIDs
+  auto diff_ids = docker::ConfigDiffIds((*blob)->bytes, (*blob)->path);
+  if (!diff_ids.ok()) return diff_ids.error();
+  std::vector<std::string> chain = DockerChainIds(*diff_ids);  // containerd's identity.ChainIDs
   std::reverse(chain.begin(), chain.end());
   return chain;
 }

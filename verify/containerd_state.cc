@@ -15,7 +15,6 @@ namespace {
 constexpr char kMetaDb[] = "io.containerd.metadata.v1.bolt/meta.db";
 constexpr char kOverlayDir[] = "io.containerd.snapshotter.v1.overlayfs";
 constexpr size_t kMaxChain = 512;  // more layers than any engine allows
-constexpr size_t kMaxMountInfo = 16u << 20;
 // containerd's snapshots.Kind, stored as a uvarint.
 constexpr uint64_t kKindActive = 2;
 constexpr uint64_t kKindCommitted = 3;
@@ -212,25 +211,9 @@ Status CheckRootfsMount(const docker::Tree& root, const std::vector<std::string>
   }
 
   // The mount.
-  auto text = ReadFileNoFollow(mountinfo, kMaxMountInfo);
-  if (!text.ok()) return text.error();
-  auto mounts = ParseMountInfo(*text, mountinfo);
-  if (!mounts.ok()) return mounts.error();
-  auto m = TopMountAt(*mounts, mount_point);
-  if (!m.has_value()) {
-    return Error{mount_point + ": nothing is mounted there (" + mountinfo + ")"};
-  }
-  const std::string shown = mount_point + " (" + mountinfo + ")";
-  if (m->fs_type != "overlay") {
-    return Error{shown + ": a " + json::Quote(m->fs_type) + " mount, not overlay"};
-  }
-  auto lower_opt = m->Option("lowerdir");
-  auto upper = m->Option("upperdir");
-  if (!lower_opt.has_value() || !upper.has_value()) {
-    return Error{shown + ": overlay without lowerdir or upperdir"};
-  }
-  auto lower = SplitLowerDirs(*lower_opt);
-  if (!lower.ok()) return lower.error().Wrap(shown);
+  auto mount = ReadOverlayMount(mountinfo, mount_point);
+  if (!mount.ok()) return mount.error();
+  const std::string& shown = mount->shown;
   // An absolute snapshots/<id>/fs under one spelling of the root, or (for
   // long option strings, containerd mounts from the snapshots directory) "<id>/fs".
   auto is_dir_of = [&](const std::string& dir, uint64_t id, bool relative_ok) {
@@ -240,19 +223,20 @@ Status CheckRootfsMount(const docker::Tree& root, const std::vector<std::string>
       return dir == r + "/" + kOverlayDir + "/snapshots" + tail;
     });
   };
-  if (!is_dir_of(*upper, backends[0].id, false)) {
-    return Error{shown + ": upperdir " + *upper + " is not the container snapshot's directory " +
-                 std::to_string(backends[0].id) + "/fs"};
+  if (!is_dir_of(mount->upper, backends[0].id, false)) {
+    return Error{shown + ": upperdir " + mount->upper +
+                 " is not the container snapshot's directory " + std::to_string(backends[0].id) +
+                 "/fs"};
   }
-  if (lower->size() != chain.size() - 1) {
-    return Error{shown + ": " + std::to_string(lower->size()) + " lowerdirs, but the image has " +
-                 std::to_string(chain.size() - 1) + " layers"};
+  if (mount->lower.size() != chain.size() - 1) {
+    return Error{shown + ": " + std::to_string(mount->lower.size()) +
+                 " lowerdirs, but the image has " + std::to_string(chain.size() - 1) + " layers"};
   }
   std::string ids;
-  for (size_t i = 0; i < lower->size(); ++i) {
+  for (size_t i = 0; i < mount->lower.size(); ++i) {
     const uint64_t id = backends[i + 1].id;
-    if (!is_dir_of((*lower)[i], id, true)) {
-      return Error{shown + ": lowerdir " + std::to_string(i + 1) + " " + (*lower)[i] +
+    if (!is_dir_of(mount->lower[i], id, true)) {
+      return Error{shown + ": lowerdir " + std::to_string(i + 1) + " " + mount->lower[i] +
                    " is not the directory " + std::to_string(id) + "/fs of layer snapshot " +
                    chain[i + 1].key};
     }

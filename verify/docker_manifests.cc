@@ -111,6 +111,36 @@ Result<std::vector<Entry>> IndexEntries(const Doc& d, const std::string& where) 
   return out;
 }
 
+Result<std::vector<std::string>> ConfigDiffIds(const std::string& bytes, const std::string& file) {
+  json::Limits limits;
+  limits.max_bytes = kMaxImageConfig;
+  limits.go_fold_keys = true;  // engines decode it into Go structs
+  auto doc = json::Parse(bytes, limits);
+  if (!doc.ok()) return doc.error().Wrap(file);
+  const json::Value* rootfs = doc->Find("rootfs");
+  if (rootfs == nullptr || !rootfs->is_object()) return Error{file + ": rootfs: missing"};
+  const json::Value* type = rootfs->Find("type");
+  if (type == nullptr || type->is_null()) return Error{file + ": rootfs.type: missing"};
+  if (!type->is_string() || type->text() != "layers") {
+    return Error{file + ": rootfs.type: " +
+                 (type->is_string() ? json::Quote(type->text()) : std::string("a non-string")) +
+                 " is not \"layers\""};
+  }
+  std::vector<std::string> diff_ids;
+  if (const json::Value* ids = rootfs->Find("diff_ids"); ids != nullptr && !ids->is_null()) {
+    auto read = json::ReadStringArray(*ids, file + ": rootfs.diff_ids");
+    if (!read.ok()) return read.error();
+    diff_ids = std::move(read.value());
+  }
+  for (size_t i = 0; i < diff_ids.size(); ++i) {
+    if (!IsSha256Digest(diff_ids[i])) {
+      return Error{file + ": " + json::Index("rootfs.diff_ids", i) + ": " +
+                   json::Quote(diff_ids[i]) + " is not sha256:<hex>"};
+    }
+  }
+  return diff_ids;
+}
+
 namespace {
 
 /// The content stores, opened on first use.

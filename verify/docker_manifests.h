@@ -58,6 +58,14 @@ struct Entry {
 /// The entries of a list / index; each digest must be sha256:<hex>.
 Result<std::vector<Entry>> IndexEntries(const Doc& d, const std::string& where);
 
+/// The cap on an image config blob.
+constexpr size_t kMaxImageConfig = 16u << 20;
+
+/// An image config's rootfs.diff_ids, bottom layer first, each sha256:<hex>
+/// (rootfs.type must be "layers"; Go's key folding, at most kMaxImageConfig).
+/// `file` names the config in errors.
+Result<std::vector<std::string>> ConfigDiffIds(const std::string& bytes, const std::string& file);
+
 /// Looks each digest up in `stores` (directories holding blobs/sha256/, in
 /// order; absent ones are skipped) and appends what checks out to
 /// id->manifests, and how to id->evidence. id->config_digest must be set.

@@ -130,8 +130,9 @@ Result<std::string> ReadMount(const Tree& root, const std::string& cid,
 
 /// (c) imagedb/content/sha256/<hex>: hashes to the image id; its diff_ids
 /// chain up to the mount's parent.
+/// `top` nullptr: no container, the chain is not compared.
 Status CheckImageConfig(const Tree& root, const std::string& image_id, const std::string& cid,
-                        const std::string& top, ImageIdentity* out) {
+                        const std::string* top, ImageIdentity* out) {
   const std::string rel = "image/overlay2/imagedb/content/sha256/" + image_id.substr(7);
   const std::string file = root.Display(rel);
   auto text = root.Read(rel, kMaxImageConfig);
@@ -141,37 +142,21 @@ Status CheckImageConfig(const Tree& root, const std::string& image_id, const std
     return Error{file + ": content hashes to " + actual + ", not to the image id " + image_id};
   }
   out->evidence.push_back("image config " + rel + " hashes to the image id");
-  auto doc = ParseFile(*text, file, kMaxImageConfig, true);
-  if (!doc.ok()) return doc.error();
-  auto type = StringAt(*doc, {"rootfs", "type"}, file, false);
-  if (!type.ok()) return type.error();
-  if (*type != "layers") {
-    return Error{file + ": rootfs.type: " + json::Quote(*type) + " is not \"layers\""};
-  }
-  std::vector<std::string> diff_ids;
-  const json::Value* ids = doc->Find("rootfs")->Find("diff_ids");
-  if (ids != nullptr && !ids->is_null()) {  // omitted when empty
-    auto read = json::ReadStringArray(*ids, file + ": rootfs.diff_ids");
-    if (!read.ok()) return read.error();
-    diff_ids = std::move(read.value());
-  }
-  for (size_t i = 0; i < diff_ids.size(); ++i) {
-    if (!IsSha256Digest(diff_ids[i])) {
-      return Error{file + ": " + json::Index("rootfs.diff_ids", i) + ": " +
-                   json::Quote(diff_ids[i]) + " is not sha256:<hex>"};
-    }
-  }
+  auto ids = docker::ConfigDiffIds(*text, file);
+  if (!ids.ok()) return ids.error();
+  const std::vector<std::string>& diff_ids = *ids;
   const std::vector<std::string> chain = DockerChainIds(diff_ids);
   const std::string computed = chain.empty() ? "" : chain.back();
+  if (top == nullptr) return Status::Ok();
   const std::string parent_file = "image/overlay2/layerdb/mounts/" + cid + "/parent";
-  if (computed != top) {
-    return Error{root.Display(parent_file) + ": top layer " + (top.empty() ? "(none)" : top) +
+  if (computed != *top) {
+    return Error{root.Display(parent_file) + ": top layer " + (top->empty() ? "(none)" : *top) +
                  " is not the chainID " + (computed.empty() ? "(none)" : computed) + " of " + file +
                  " rootfs.diff_ids (" + std::to_string(diff_ids.size()) + " layers)"};
   }
   out->evidence.push_back("layer chain matches rootfs.diff_ids (" +
                           std::to_string(diff_ids.size()) + " layers): top chainID " +
-                          (top.empty() ? "(none)" : top) + " = " + parent_file);
+                          (top->empty() ? "(none)" : *top) + " = " + parent_file);
   return Status::Ok();
 }
 
@@ -352,13 +337,61 @@ Result<ImageIdentity> ResolveDocker(const DockerResolveInput& in) {
   out.config_digest = container->image_id;
   auto top = ReadMount(*root, in.container_id, in.root_path, &out);
   if (!top.ok()) return top.error();
-  MOAT_TRY(CheckImageConfig(*root, out.config_digest, in.container_id, *top, &out));
+  MOAT_TRY(CheckImageConfig(*root, out.config_digest, in.container_id, &top.value(), &out));
   auto names = ReadNames(*root, out.config_digest, &out);
   if (!names.ok()) return names.error();
   out.tags = names->tags;
   out.used_reference = UsedReference(*container, *names, &out);
   const std::vector<std::string> stores =
       in.content_stores.empty() ? DefaultDockerContentStores(*data_root) : in.content_stores;
+  MOAT_TRY(docker::AddManifests(stores, names->digests, &out));
+  return out;
+}
+
+Result<ImageIdentity> ResolveDockerImage(const DockerResolveInput& in,
+                                         const std::string& reference) {
+  if (in.docker_root.empty()) return Error{"docker data-root: not configured"};
+  std::unique_ptr<char, decltype(&std::free)> real(::realpath(in.docker_root.c_str(), nullptr),
+                                                   &std::free);
+  if (!real) return ErrnoError("docker data-root " + in.docker_root + ": cannot resolve");
+  const std::string data_root = real.get();
+  auto root = Tree::Open(data_root, &in.trusted_uid);
+  if (!root.ok()) return root.error();
+
+  ImageIdentity out;
+  out.engine = Engine::kDocker;
+  std::string used;
+  if (IsSha256Digest(reference)) {
+    out.config_digest = reference;
+    out.evidence.push_back("image id " + reference + " as given");
+  } else {
+    auto ref = ParseNormalizedNamed(reference);
+    if (!ref.ok()) return ref.error().Wrap(json::Quote(reference));
+    Reference r = *ref;
+    if (!r.digest.empty()) {
+      r.tag.clear();
+    } else if (r.tag.empty()) {
+      r.tag = "latest";
+    }
+    used = r.String();
+    auto all = ReadNames(*root, "", &out);
+    if (!all.ok()) return all.error();
+    auto it = all->refs.find(used);
+    if (it == all->refs.end()) {
+      return Error{used + ": not in " + root->Display("image/overlay2/repositories.json")};
+    }
+    out.config_digest = it->second;
+    out.evidence.clear();
+    out.evidence.push_back(used + " maps to image " + out.config_digest +
+                           " in image/overlay2/repositories.json");
+  }
+  MOAT_TRY(CheckImageConfig(*root, out.config_digest, "", nullptr, &out));
+  auto names = ReadNames(*root, out.config_digest, &out);
+  if (!names.ok()) return names.error();
+  out.tags = names->tags;
+  out.used_reference = used;
+  const std::vector<std::string> stores =
+      in.content_stores.empty() ? DefaultDockerContentStores(data_root) : in.content_stores;
   MOAT_TRY(docker::AddManifests(stores, names->digests, &out));
   return out;
 }

@@ -58,4 +58,14 @@ std::vector<std::string> DockerChainIds(const std::vector<std::string>& diff_ids
 /// out (and said so in `evidence`), never trusted on its own.
 Result<ImageIdentity> ResolveDocker(const DockerResolveInput& in);
 
+/// The identity of an image in dockerd's store, for `moat verify IMAGE-REF`:
+/// `reference` is a name ("busybox", "registry/app:1", "app@sha256:...") that
+/// repositories.json maps to an image, or an image id ("sha256:<hex>"). The
+/// image config must hash to the id; names and manifests as ResolveDocker
+/// establishes them. No container, so no layer mount is checked.
+/// `in.container_id` and `in.root_path` are not used; `in.docker_root` must
+/// be set.
+Result<ImageIdentity> ResolveDockerImage(const DockerResolveInput& in,
+                                         const std::string& reference);
+
 }  // namespace moat::verify

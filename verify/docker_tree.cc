@@ -1,28 +1,18 @@
 #include "verify/docker_tree.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 
 #include <cstdio>
 
 #include "base/fs.h"
+#include "verify/payload.h"
 
 namespace moat::verify::docker {
 
 std::string Sha256Digest(std::string_view bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), md, &n, EVP_sha256(), nullptr) != 1 || n != 32) {
-    return "sha256:(digest failed)";  // equals no real digest: every comparison fails
-  }
-  static const char kHex[] = "0123456789abcdef";
-  std::string out = "sha256:";
-  for (unsigned int i = 0; i < n; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
+  const std::string d = DigestOf(bytes);
+  return d.empty() ? "sha256:(digest failed)" : d;  // equals no real digest
 }
 
 bool IsHex64(std::string_view s) {

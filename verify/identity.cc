@@ -10,6 +10,8 @@ const char* EngineName(Engine e) {
       return "containerd";
     case Engine::kPodman:
       return "podman";
+    case Engine::kOciLayout:
+      return "oci-layout";
     case Engine::kUnknown:
       break;
   }

@@ -7,7 +7,8 @@
 
 namespace moat::verify {
 
-enum class Engine { kUnknown, kDocker, kContainerd, kPodman };
+/// kOciLayout: an OCI image layout a bundle was unpacked from (`moat run --image`).
+enum class Engine { kUnknown, kDocker, kContainerd, kPodman, kOciLayout };
 
 /// A manifest moat holds the exact bytes of, checked: sha256(bytes) == digest
 /// and its config.digest == the image's config digest. For a manifest list /

@@ -1,7 +1,12 @@
 #include "verify/mountinfo.h"
 
+#include "base/fs.h"
+#include "base/json.h"
+
 namespace moat::verify {
 namespace {
+
+constexpr size_t kMaxMountInfo = 16u << 20;
 
 /// Undoes the kernel's "\ooo" escapes (show_mountinfo's mangle(), seq_escape).
 /// Any other backslash is kept as it is.
@@ -110,6 +115,33 @@ Result<std::vector<std::string>> SplitLowerDirs(std::string_view lowerdir) {
     if (colon == std::string_view::npos) break;
     pos = colon + 1;
   }
+  return out;
+}
+
+Result<OverlayMount> ReadOverlayMount(const std::string& mountinfo,
+                                      const std::string& mount_point) {
+  auto text = ReadFileNoFollow(mountinfo, kMaxMountInfo);
+  if (!text.ok()) return text.error();
+  auto mounts = ParseMountInfo(*text, mountinfo);
+  if (!mounts.ok()) return mounts.error();
+  auto m = TopMountAt(*mounts, mount_point);
+  if (!m.has_value()) {
+    return Error{mount_point + ": nothing is mounted there (" + mountinfo + ")"};
+  }
+  OverlayMount out;
+  out.shown = mount_point + " (" + mountinfo + ")";
+  if (m->fs_type != "overlay") {
+    return Error{out.shown + ": a " + json::Quote(m->fs_type) + " mount, not overlay"};
+  }
+  auto lower = m->Option("lowerdir");
+  auto upper = m->Option("upperdir");
+  if (!lower.has_value() || !upper.has_value()) {
+    return Error{out.shown + ": overlay without lowerdir or upperdir"};
+  }
+  auto split = SplitLowerDirs(*lower);
+  if (!split.ok()) return split.error().Wrap(out.shown);
+  out.upper = std::move(*upper);
+  out.lower = std::move(split.value());
   return out;
 }
 

@@ -42,4 +42,16 @@ std::optional<MountEntry> TopMountAt(const std::vector<MountEntry>& mounts,
 /// ("::", data-only layers) or a backslash escape is an error.
 Result<std::vector<std::string>> SplitLowerDirs(std::string_view lowerdir);
 
+/// The overlay mounted at `mount_point`, as a mount table file lists it.
+struct OverlayMount {
+  std::string upper;
+  std::vector<std::string> lower;  // top first
+  std::string shown;               // "<mount_point> (<mountinfo>)", for messages
+};
+
+/// Reads `mountinfo` (a file such as /proc/self/mountinfo) and returns the
+/// overlay visible at `mount_point`; an error when nothing, something other
+/// than an overlay, or an overlay without upperdir or lowerdir is there.
+Result<OverlayMount> ReadOverlayMount(const std::string& mountinfo, const std::string& mount_point);
+
 }  // namespace moat::verify

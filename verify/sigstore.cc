@@ -8,6 +8,7 @@
 
 #include "base/json.h"
 #include "base/json_read.h"
+#include "verify/openssl_ptr.h"
 
 namespace moat::verify {
 
@@ -17,16 +18,6 @@ constexpr std::string_view kSimpleSigningFormat = "simple-signing";
 constexpr std::string_view kSigstoreFormat = "sigstore-json";
 // Far above a real signature file; the lookaside reader caps files earlier.
 constexpr size_t kMaxSigstoreJsonBytes = 4u << 20;
-
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 
 // The first byte of a bare OpenPGP message, as containers/image's FromBlob
 // lists them (including its 0x3d, and without 0x93).

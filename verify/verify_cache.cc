@@ -18,7 +18,7 @@ std::string VerifyCache::GpgKey(const std::vector<std::string>& key_blobs,
   return d.substr(d.find(':') + 1);
 }
 
-std::optional<GpgVerified> VerifyCache::GetGpg(const std::string& key) const {
+std::optional<std::string> VerifyCache::Get(const std::string& key, size_t max_bytes) const {
   if (dir_.empty()) return std::nullopt;
   auto dir = OpenDir(dir_);
   if (!dir.ok() || !CheckDirNotHijackable(dir->get(), dir_).ok()) return std::nullopt;
@@ -26,8 +26,23 @@ std::optional<GpgVerified> VerifyCache::GetGpg(const std::string& key) const {
   if (!fd.ok()) return std::nullopt;
   struct stat st {};
   if (::fstat(fd->get(), &st) != 0 || !CheckRootOwned(st, key).ok()) return std::nullopt;
-  auto text = ReadFd(fd->get(), key, 2u << 20);
+  auto text = ReadFd(fd->get(), key, max_bytes);
   if (!text.ok()) return std::nullopt;
+  return std::move(text.value());
+}
+
+void VerifyCache::Put(const std::string& key, const std::string& bytes) const {
+  if (dir_.empty() || !MakeDirs(dir_, 0700).ok()) return;
+  auto dir = OpenDir(dir_);
+  if (!dir.ok() || !CheckDirNotHijackable(dir->get(), dir_).ok()) return;
+  struct stat like {};
+  like.st_mode = 0600;
+  (void)ReplaceFileAt(dir->get(), key, bytes, &like, dir_ + "/" + key);
+}
+
+std::optional<GpgVerified> VerifyCache::GetGpg(const std::string& key) const {
+  auto text = Get(key);
+  if (!text) return std::nullopt;
   auto doc = json::Parse(*text);
   if (!doc.ok() || !json::CheckObject(*doc, "", {"plaintext", "key", "signer"}).ok()) {
     return std::nullopt;
@@ -47,16 +62,11 @@ std::optional<GpgVerified> VerifyCache::GetGpg(const std::string& key) const {
 }
 
 void VerifyCache::PutGpg(const std::string& key, const GpgVerified& v) const {
-  if (dir_.empty() || !MakeDirs(dir_, 0700).ok()) return;
-  auto dir = OpenDir(dir_);
-  if (!dir.ok() || !CheckDirNotHijackable(dir->get(), dir_).ok()) return;
   json::Value doc = json::Value::Object();
   doc.Set("plaintext", json::Value::String(v.plaintext));
   doc.Set("key", json::Value::String(v.key_fingerprint));
   doc.Set("signer", json::Value::String(v.signer_fingerprint));
-  struct stat like {};
-  like.st_mode = 0600;
-  (void)ReplaceFileAt(dir->get(), key, json::Serialize(doc), &like, dir_ + "/" + key);
+  Put(key, json::Serialize(doc));
 }
 
 }  // namespace moat::verify

@@ -28,6 +28,12 @@ class VerifyCache {
   /// Stores a verified result; failures are ignored (the cache is an optimisation).
   void PutGpg(const std::string& key, const GpgVerified& v) const;
 
+  /// The bytes stored under `key` (a file in a root-owned directory, itself
+  /// root-owned), if any. For other kinds of result (verdict_cache.h).
+  std::optional<std::string> Get(const std::string& key, size_t max_bytes = 2u << 20) const;
+  /// Stores bytes under `key` (0600, atomically); failures are ignored.
+  void Put(const std::string& key, const std::string& bytes) const;
+
  private:
   std::string dir_;
 };

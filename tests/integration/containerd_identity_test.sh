@@ -7,10 +7,13 @@
 # tampered content. `ctr run --runc-binary` starts a recording runtime that,
 # at `create`, runs tests/tools/containerd_identity.cc (moat_containerd_identity)
 # as moat-runtime would, keeps its answer, and execs runc; the test also runs
-# the tool itself while the container exists.
+# the tool itself while the container exists. Last, moat-runtime itself as
+# ctr's runtime under a signature policy: the signed image runs, retagged and
+# `ctr image import`ed ones are refused.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root
-need_cmd containerd ctr jq curl sha256sum gzip docker-registry
+need_cmd containerd ctr jq curl sha256sum gzip docker-registry skopeo gpg
+need_moat_runtime
 ID_TOOL="${MOAT_CONTAINERD_IDENTITY:-$MOAT_BUILD_DIR/tests/moat_containerd_identity}"
 [[ -x "$ID_TOOL" ]] || fail "moat_containerd_identity not built: $ID_TOOL (set MOAT_BUILD_DIR)"
 
@@ -22,52 +25,12 @@ start_registry "$W/registry"
 echo "registry at $REG"
 
 # --- a private containerd ------------------------------------------------------
-C="$MOAT_TEST_TMP/ctrd"
-mkdir -m 0755 "$C" "$C/root" "$C/state"
-cat >"$C/config.toml" <<EOF
-version = 2
-root = "$C/root"
-state = "$C/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$C/c.sock"
-EOF
-containerd --config "$C/config.toml" >"$C/log" 2>&1 &
-CPID=$!
-ctr() { command ctr --address "$C/c.sock" -n "$NS" "$@"; }
-
-# stop_containerd: remove every task and container, stop containerd, then
-# whatever shims and runc containers are left. (`timeout ctr` runs the binary,
-# not the function above: the address is given in full.)
-stop_containerd() {
-  local id pids
-  if pid_alive "$CPID"; then
-    while read -r id; do
-      [[ -n "$id" ]] || continue
-      timeout 20 ctr --address "$C/c.sock" -n "$NS" task kill -s KILL "$id" >/dev/null 2>&1 || true
-      timeout 20 ctr --address "$C/c.sock" -n "$NS" task rm -f "$id" >/dev/null 2>&1 || true
-      timeout 20 ctr --address "$C/c.sock" -n "$NS" container rm "$id" >/dev/null 2>&1 || true
-    done < <(timeout 20 ctr --address "$C/c.sock" -n "$NS" container ls -q 2>/dev/null)
-    kill "$CPID" 2>/dev/null || true
-    wait_gone 20 "$CPID" || kill -KILL "$CPID" 2>/dev/null || true
-  fi
-  pids="$(procs_mentioning "$C/")"
-  if [[ -n "$pids" ]]; then
-    # shellcheck disable=SC2086 # one pid per word
-    kill -KILL $pids 2>/dev/null || true
-  fi
-  runc_delete_all "$RUNC_ROOT/$NS" # ctr run --runc-root: one directory per namespace
-}
-on_exit stop_containerd
-deadline=$((SECONDS + 30))
-until [[ -S "$C/c.sock" ]] && ctr version >/dev/null 2>&1; do
-  pid_alive "$CPID" || {
-    cat "$C/log" >&2
-    fail "containerd exited during startup"
-  }
-  ((SECONDS < deadline)) || fail "containerd did not answer on $C/c.sock"
-  sleep 0.2
-done
+# moat.conf first: containerd's shims pass MOAT_CONFIG on to moat-runtime.
+moat_env "$W/conf" enforce restricted
+CTRD_NS="$NS"
+start_containerd
+C="$CTRD"
+moat_conf_jq '.containerd_root = $r | .containerd_state = $s' --arg r "$C/root" --arg s "$C/state"
 TASKS="$C/state/io.containerd.runtime.v2.task/$NS"
 
 # --- the recording runtime ---------------------------------------------------------
@@ -132,45 +95,6 @@ same_identity() {
 }
 
 # --- images built by hand ------------------------------------------------------
-
-# oci_image_tar OUT NAME EXTRA_FILE: an OCI layout tar naming NAME: the busybox
-# rootfs as one gzip layer and, when EXTRA_FILE is given, a second layer
-# holding /etc/EXTRA_FILE.
-oci_image_tar() {
-  local out="$1" name="$2" extra="${3:-}" d layers="" diffs="" f dig size
-  d="$(mktemp -d "$W/img.XXXXXX")"
-  mkdir -p "$d/oci/blobs/sha256" "$d/l1" "$d/l2/etc"
-  make_busybox_rootfs "$d/l1"
-  local dirs=("$d/l1")
-  if [[ -n "$extra" ]]; then
-    echo "$extra" >"$d/l2/etc/$extra"
-    dirs+=("$d/l2")
-  fi
-  blob() { # blob FILE: into the layout; prints "sha256:<hex> <size>"
-    local h
-    h="$(sha256sum <"$1" | cut -d' ' -f1)"
-    cp "$1" "$d/oci/blobs/sha256/$h"
-    echo "sha256:$h $(stat -c %s "$1")"
-  }
-  for f in "${dirs[@]}"; do
-    tar --numeric-owner --mtime=@0 --sort=name -C "$f" -cf "$f.tar" .
-    diffs+="${diffs:+,}\"sha256:$(sha256sum <"$f.tar" | cut -d' ' -f1)\""
-    gzip -n -c "$f.tar" >"$f.tgz"
-    read -r dig size < <(blob "$f.tgz")
-    layers+="${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"$dig\",\"size\":$size}"
-  done
-  printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
-    "$diffs" >"$d/config.json"
-  read -r dig size < <(blob "$d/config.json")
-  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[%s]}' \
-    "$dig" "$size" "$layers" >"$d/manifest.json"
-  read -r dig size < <(blob "$d/manifest.json")
-  printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"io.containerd.image.name":"%s"}}]}' \
-    "$dig" "$size" "$name" >"$d/oci/index.json"
-  echo '{"imageLayoutVersion":"1.0.0"}' >"$d/oci/oci-layout"
-  tar -C "$d/oci" -cf "$out" .
-  rm -rf --one-file-system "$d"
-}
 
 [[ "$(uname -m)" == x86_64 ]] || skip "the hand-built images are linux/amd64"
 
@@ -332,6 +256,49 @@ else
     "tags after the churn"
   q "$out" '.tags[] | select(startswith("moat.local/churn:") | not)'
 fi
+
+echo "== moat-runtime as ctr's runtime: the signed image runs, side-loaded ones are refused"
+gpg_signing_key "$W/gnupg" 'moat signer' signer@moat.test
+LOOK="$W/lookaside"
+mkdir -p "$LOOK/moat/busybox@sha256=${DIG#sha256:}"
+curl -sf -H "$ACCEPT" "http://$REG/v2/moat/busybox/manifests/1" >"$W/manifest.json"
+skopeo standalone-sign -o "$LOOK/moat/busybox@sha256=${DIG#sha256:}/signature-1" \
+  "$W/manifest.json" "$REG/moat/busybox:1" "$FPR"
+printf 'docker:\n  %s:\n    lookaside: file://%s\n' "$REG" "$LOOK" >"$W/conf/registries.d/local.yaml"
+chmod 0644 "$W/conf/registries.d/local.yaml"
+jq -n --arg reg "$REG" --arg key "$W/gnupg.signer@moat.test.gpg" '
+  {default: [{type: "reject"}],
+   transports: {docker: {
+     ($reg + "/moat"): [{type: "signedBy", keyType: "GPGKeys", keyPath: $key}],
+     "moat.local/index": [{type: "insecureAcceptAnything"}]}}}' >"$W/conf/policy.json"
+# mrun IMAGE ID: ctr run with moat-runtime, attached; prints the output.
+mrun() {
+  timeout 60 ctr --address "$C/c.sock" -n "$NS" run --rm --runc-binary "$MOAT_RUNTIME" \
+    --runc-root "$RUNC_ROOT" "$1" "$2" id -u 2>&1
+}
+# mrefused WANT IMAGE ID: ctr run must fail with WANT in its output.
+mrefused() {
+  local out
+  if out="$(mrun "$2" "$3")"; then fail "ctr run $2 ran under moat: $out"; fi
+  [[ "$out" == *"$1"* ]] || fail "ctr run $2: output lacks '$1': $out"
+  echo "  refused: $out" | tail -n1 | cut -c1-400
+}
+out="$(mrun "$REG/moat/busybox:1" m-signed)" || fail "signed image refused: $out"
+assert_eq "$out" 65534 "uid of the signed image under moat's restricted profile"
+tail -n1 "$W/conf/audit.log" | jq -e --arg d "$DIG" --arg f "$FPR" \
+  '.decision == "allow" and .image.engine == "containerd" and (.image.how | contains($f) and contains($d))' \
+  >/dev/null || fail "audit record: $(tail -n1 "$W/conf/audit.log")"
+mrefused 'moat.local/renamed:2 (scope default): default[0]: reject' moat.local/renamed:2 m-tag
+mrefused 'moat.local/exported:1 (scope default): default[0]: reject' moat.local/exported:1 m-exp
+# A docker-save style import under the signed repository: its manifest was
+# made locally, so no registry signature covers it.
+jq -c --arg n "$REG/moat/sideload:1" '.[0].RepoTags = [$n]' "$W/dsave/manifest.json" >"$W/dsave/m.new"
+mv "$W/dsave/m.new" "$W/dsave/manifest.json"
+tar -C "$W/dsave" -cf "$W/sideload.tar" .
+ctr image import "$W/sideload.tar" >/dev/null
+mrefused "no signatures in $LOOK/moat/sideload@sha256=" "$REG/moat/sideload:1" m-side
+out="$(mrun moat.local/index:1 m-open)" || fail "insecureAcceptAnything scope refused: $out"
+assert_eq "$out" 65534 "uid under an insecureAcceptAnything scope"
 
 echo "== the image deleted since"
 ctr image rm moat.local/renamed:2 >/dev/null

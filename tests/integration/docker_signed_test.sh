@@ -2,7 +2,9 @@
 # Signature enforcement end to end: a real local registry, a GPG key, simple
 # signatures made by skopeo, a private dockerd with moat as runtime. A signed
 # image runs; a side-loaded, retagged or badly signed one is refused with the
-# scope and the failed check in the docker CLI's output.
+# scope and the failed check in the docker CLI's output. `moat verify` says
+# the same about images and bundles; `moat trust import` stores the
+# signatures of a `skopeo copy --sign-by ... dir:` copy where moat finds them.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root
 need_cmd dockerd containerd jq curl skopeo gpg docker-registry
@@ -72,6 +74,34 @@ assert_eq "$(ls "$W/conf/state/cache/gpg" | wc -l)" 1 "cached GPG results"
 out="$(run "$IMG" id -u 2>&1)" || fail "signed image refused on the cached path: $out"
 assert_eq "$(ls "$W/conf/state/cache/gpg" | wc -l)" 1 "cached GPG results after a repeat create"
 
+echo "== moat verify: an image in dockerd's store, and a container's bundle"
+out="$("$MOAT_CLI" verify "$IMG")" || fail "moat verify $IMG: exit $?: $out"
+grep -q '^trust:      allowed' <<<"$out" || fail "moat verify $IMG: $out"
+grep -q "^how:        signedBy: GPG key $FPR over $DIGEST" <<<"$out" || fail "moat verify $IMG: $out"
+cid="$(docker run -d --runtime moat --network none "$IMG" sleep 600)"
+bundle="$(dirname "$(find "$DOCKERD_DIR" -path "*/io.containerd.runtime.v2.task/moby/$cid/config.json")")"
+"$MOAT_CLI" verify --bundle "$bundle" --id "$cid" --output json |
+  jq -e --arg d "$DIGEST" '.allow and .identity.engine == "docker" and ([.identity.manifests[].digest] | index($d)) != null' \
+  >/dev/null || fail "moat verify --bundle: $("$MOAT_CLI" verify --bundle "$bundle" --id "$cid" 2>&1)"
+docker rm -f "$cid" >/dev/null
+
+echo "== moat trust import: signatures of a skopeo dir: copy"
+mv "$SIGDIR" "$W/saved-sigs"
+skopeo copy -q --src-tls-verify=false --sign-by "$FPR" --sign-identity "$IMG" "docker://$IMG" "dir:$W/copy"
+out="$("$MOAT_CLI" trust import "$W/copy" --reference "$IMG")" || fail "moat trust import: $out"
+echo "$out"
+[[ -f "$SIGDIR/signature-1" ]] || fail "moat trust import did not write $SIGDIR/signature-1"
+out="$(run "$IMG" id -u 2>&1)" || fail "image with an imported signature refused: $out"
+out="$("$MOAT_CLI" trust import "$W/copy" --reference "$IMG")" || fail "second import: $out"
+grep -q "imported 0 of 1" <<<"$out" || fail "a second import added a duplicate: $out"
+rm -f "$W/copy/signature-1"
+if out="$("$MOAT_CLI" trust import "$W/copy" --reference "$IMG" 2>&1)"; then
+  fail "import without signatures succeeded: $out"
+fi
+assert_eq "$out" "moat: $W/copy: no signature-1: nothing to import" "import without signatures"
+rm -rf "$SIGDIR"
+mv "$W/saved-sigs" "$SIGDIR"
+
 echo "== the same bits under another name are refused"
 docker tag "$IMG" "$REG/moat/renamed:1"
 refused "no signatures in $LOOK/moat/renamed@sha256=" "$REG/moat/renamed:1"
@@ -83,6 +113,8 @@ docker save "$IMG" -o "$W/image.tar"
 docker rmi -f "$IMG" "$REG/moat/renamed:1" busybox:latest >/dev/null
 docker load -q -i "$W/image.tar" >/dev/null
 refused 'no registry manifest of this image is on the host' "$IMG"
+if out="$("$MOAT_CLI" verify "$IMG")"; then fail "moat verify accepted a loaded image: $out"; fi
+grep -q 'no registry manifest of this image is on the host' <<<"$out" || fail "moat verify: $out"
 docker rmi -f "$IMG" >/dev/null
 docker pull -q "$IMG" >/dev/null
 out="$(run "$IMG" true 2>&1)" || fail "re-pulled signed image refused: $out"

@@ -134,7 +134,7 @@ chmod 0755 "$W/conf"
 
 P="$W/profiles"
 mkdir -m 0755 "$P"
-cp "$MOAT_SOURCE_DIR/profiles/restricted.json" "$P/"
+cp -R "$MOAT_SOURCE_DIR/profiles/restricted.json" "$MOAT_SOURCE_DIR/profiles/seccomp" "$P/"
 chmod 0644 "$P/restricted.json"
 moat_conf_jq '.profiles_dir = $p' --arg p "$P"
 for mode in 0664 0646; do

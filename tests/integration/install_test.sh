@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `cmake --install` puts moat-runtime, the shipped profiles and the man pages
-# where README.md and moat.conf(5) say, and the installed binary works with the
+# `cmake --install` puts moat-runtime, the shipped profiles, the man pages,
+# completions and moat-sweep where README.md and moat.conf(5) say (and
+# nothing under /etc), and the installed binary works with the
 # installed profiles as its default profiles_dir.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root
@@ -10,9 +11,16 @@ need_moat_runtime
 P="$(tmp_dir prefix)"
 cmake --install "$MOAT_BUILD_DIR" --prefix "$P" >/dev/null || fail "cmake --install failed"
 for f in sbin/moat-runtime share/moat/profiles/restricted.json share/moat/profiles/baseline.json \
-  share/man/man8/moat-runtime.8 share/man/man5/moat.conf.5 share/man/man5/moat-profile.5; do
+  share/moat/profiles/seccomp/default.json \
+  share/man/man8/moat-runtime.8 share/man/man5/moat.conf.5 share/man/man5/moat-profile.5 \
+  share/man/man5/moat-policy.5 share/bash-completion/completions/moat \
+  share/bash-completion/completions/moat-runtime libexec/moat/moat-sweep \
+  lib/systemd/system/moat-sweep.service; do
   [[ -f "$P/$f" ]] || fail "not installed: $P/$f"
 done
+# /etc/moat/moat.conf is the package's conffile only: cmake --install leaves /etc alone.
+! grep -q '^/etc/' "$MOAT_BUILD_DIR/install_manifest.txt" ||
+  fail "cmake --install wrote under /etc: $(grep '^/etc/' "$MOAT_BUILD_DIR/install_manifest.txt")"
 [[ -x "$P/sbin/moat-runtime" ]] || fail "moat-runtime is not executable"
 
 # The installed profiles serve when moat.conf names no profiles_dir, provided

@@ -19,6 +19,7 @@
 #   MOAT_SOURCE_DIR   source tree (default: two levels above this file)
 #   MOAT_BUILD_DIR    build tree (default: $MOAT_SOURCE_DIR/build)
 #   MOAT_RUNTIME      moat-runtime binary (default: $MOAT_BUILD_DIR/shim/moat-runtime)
+#   MOAT_CLI          moat binary (default: $MOAT_BUILD_DIR/cli/moat)
 #   RUNC              runc binary (default: /usr/sbin/runc)
 #   MOAT_TEST_TMPDIR  base for per-test dirs (default: /var/lib/moat-test)
 #   MOAT_DOCKER_STORAGE_DRIVER  storage driver of private dockerds (default: overlay2)
@@ -33,8 +34,9 @@ umask 022
 MOAT_SOURCE_DIR="${MOAT_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 MOAT_BUILD_DIR="${MOAT_BUILD_DIR:-$MOAT_SOURCE_DIR/build}"
 MOAT_RUNTIME="${MOAT_RUNTIME:-$MOAT_BUILD_DIR/shim/moat-runtime}"
+MOAT_CLI="${MOAT_CLI:-$MOAT_BUILD_DIR/cli/moat}"
 RUNC="${RUNC:-/usr/sbin/runc}"
-export MOAT_SOURCE_DIR MOAT_BUILD_DIR MOAT_RUNTIME RUNC
+export MOAT_SOURCE_DIR MOAT_BUILD_DIR MOAT_RUNTIME MOAT_CLI RUNC
 
 if [[ -x /usr/bin/docker ]]; then
   DOCKER_CLI=/usr/bin/docker
@@ -82,6 +84,35 @@ assert_eq() {
 # assert_match TEXT REGEX [WHAT]   (bash ERE)
 assert_match() {
   [[ "$1" =~ $2 ]] || fail "${3:-text} does not match /$2/: '$1'"
+}
+
+# expect_refusal WANT CMD...: CMD (a command or function) must fail, with WANT
+# in its output; prints the output's last line.
+expect_refusal() {
+  local want="$1" out
+  shift
+  if out="$("$@" 2>&1)"; then fail "$* succeeded: $out"; fi
+  tail -n1 <<<"$out" | cut -c1-400
+  [[ "$out" == *"$want"* ]] || fail "$*: output lacks '$want': $out"
+}
+
+# HARDENED_PROBE: a `sh -c` script printing what the restricted profile
+# decides in a container: uid, CapEff, NoNewPrivs, root-ro|root-rw,
+# tmp-rw|tmp-ro. assert_hardened checks its output.
+HARDENED_PROBE='id -u; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status;
+  if touch /rootfs-write 2>/dev/null; then echo root-rw; else echo root-ro; fi;
+  if touch /tmp/x 2>/dev/null; then echo tmp-rw; else echo tmp-ro; fi'
+
+# assert_hardened OUTPUT [WHAT]: HARDENED_PROBE's OUTPUT shows the restricted
+# profile: uid 65534, no effective capability, no_new_privs, a read-only root
+# with a writable /tmp.
+assert_hardened() {
+  local what="${2:-container}"
+  assert_match "$1" '^65534' "$what: uid"
+  assert_match "$1" $'CapEff:\t0000000000000000' "$what: CapEff"
+  assert_match "$1" $'NoNewPrivs:\t1' "$what: NoNewPrivs"
+  assert_match "$1" $'\nroot-ro\n' "$what: read-only rootfs"
+  assert_match "$1" $'\ntmp-rw' "$what: writable /tmp"
 }
 
 # --- cleanup -----------------------------------------------------------------
@@ -479,6 +510,122 @@ docker_import_busybox() {
     fail "docker_import_busybox: docker import $tag failed"
   rm -rf --one-file-system "$dir"
 }
+
+# --- a private containerd ------------------------------------------------------
+
+# ctr: runs ctr against the private containerd in namespace $CTRD_NS once
+# start_containerd has run, plain ctr before.
+ctr() {
+  if [[ -n "${CTRD:-}" ]]; then
+    command ctr --address "$CTRD/c.sock" -n "$CTRD_NS" "$@"
+  else
+    command ctr "$@"
+  fi
+}
+
+# start_containerd [EXTRA_TOML]: a private containerd with root, state and
+# socket under CTRD=$MOAT_TEST_TMP/ctrd ($CTRD/root, $CTRD/state, $CTRD/c.sock;
+# its log in $CTRD/log); config.toml is those settings followed by
+# EXTRA_TOML (its own `version = 2` line dropped). The CRI plugin is disabled
+# unless EXTRA_TOML configures it. `ctr` then talks to it in namespace
+# CTRD_NS (default moat-it). Export MOAT_CONFIG first: containerd's shims
+# pass it on to moat-runtime. Stopped on exit.
+start_containerd() {
+  local extra="${1:-}" cri='disabled_plugins = ["io.containerd.grpc.v1.cri"]'
+  need_cmd containerd
+  test_tmp
+  CTRD_NS="${CTRD_NS:-moat-it}"
+  local dir="$MOAT_TEST_TMP/ctrd"
+  [[ ! -e "$dir" ]] || fail "start_containerd: already started"
+  mkdir -m 0755 "$dir" "$dir/root" "$dir/state"
+  [[ "$extra" != *'io.containerd.grpc.v1.cri'* ]] || cri=""
+  {
+    printf 'version = 2\nroot = "%s"\nstate = "%s"\n%s\n' "$dir/root" "$dir/state" "$cri"
+    printf '[grpc]\n  address = "%s"\n' "$dir/c.sock"
+    grep -v '^version *= *2 *$' <<<"$extra" || true
+  } >"$dir/config.toml"
+  containerd --config "$dir/config.toml" >"$dir/log" 2>&1 &
+  CTRD_PID=$!
+  export CTRD="$dir" CTRD_NS CTRD_PID
+  on_exit stop_containerd
+  local deadline=$((SECONDS + 30))
+  until [[ -S "$dir/c.sock" ]] && ctr version >/dev/null 2>&1; do
+    pid_alive "$CTRD_PID" || {
+      cat "$dir/log" >&2
+      fail "containerd exited during startup"
+    }
+    ((SECONDS < deadline)) || fail "containerd did not answer on $dir/c.sock"
+    sleep 0.2
+  done
+}
+
+# stop_containerd: remove every task and container of $CTRD_NS, stop
+# containerd, then whatever shims and runc containers are left (ctr run
+# --runc-root "$RUNC_ROOT": one directory per namespace). Idempotent.
+stop_containerd() {
+  [[ -n "${CTRD:-}" ]] || return 0
+  local id pids
+  # `timeout` runs the binary, not the ctr function: the address in full.
+  local c=(timeout 20 ctr --address "$CTRD/c.sock" -n "$CTRD_NS")
+  if pid_alive "$CTRD_PID"; then
+    while read -r id; do
+      [[ -n "$id" ]] || continue
+      "${c[@]}" task kill -s KILL "$id" >/dev/null 2>&1 || true
+      "${c[@]}" task rm -f "$id" >/dev/null 2>&1 || true
+      "${c[@]}" container rm "$id" >/dev/null 2>&1 || true
+    done < <("${c[@]}" container ls -q 2>/dev/null)
+    kill "$CTRD_PID" 2>/dev/null || true
+    wait_gone 20 "$CTRD_PID" || kill -KILL "$CTRD_PID" 2>/dev/null || true
+  fi
+  pids="$(procs_mentioning "$CTRD/")"
+  if [[ -n "$pids" ]]; then
+    # shellcheck disable=SC2086 # one pid per word
+    kill -KILL $pids 2>/dev/null || true
+  fi
+  runc_delete_all "$RUNC_ROOT/$CTRD_NS"
+  unset CTRD
+}
+
+# oci_image_tar OUT NAME EXTRA_FILE: an OCI layout tar naming NAME: the busybox
+# rootfs as one gzip layer and, when EXTRA_FILE is given, a second layer
+# holding /etc/EXTRA_FILE. Its Cmd is $OCI_IMAGE_CMD (JSON, default ["sh"]).
+oci_image_tar() {
+  local out="$1" name="$2" extra="${3:-}" d layers="" diffs="" f dig size
+  test_tmp
+  d="$(mktemp -d "$MOAT_TEST_TMP/img.XXXXXX")"
+  mkdir -p "$d/oci/blobs/sha256" "$d/l1" "$d/l2/etc"
+  make_busybox_rootfs "$d/l1"
+  local dirs=("$d/l1")
+  if [[ -n "$extra" ]]; then
+    echo "$extra" >"$d/l2/etc/$extra"
+    dirs+=("$d/l2")
+  fi
+  blob() { # blob FILE: into the layout; prints "sha256:<hex> <size>"
+    local h
+    h="$(sha256sum <"$1" | cut -d' ' -f1)"
+    cp "$1" "$d/oci/blobs/sha256/$h"
+    echo "sha256:$h $(stat -c %s "$1")"
+  }
+  for f in "${dirs[@]}"; do
+    tar --numeric-owner --mtime=@0 --sort=name -C "$f" -cf "$f.tar" .
+    diffs+="${diffs:+,}\"sha256:$(sha256sum <"$f.tar" | cut -d' ' -f1)\""
+    gzip -n -c "$f.tar" >"$f.tgz"
+    read -r dig size < <(blob "$f.tgz")
+    layers+="${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"$dig\",\"size\":$size}"
+  done
+  printf '{"architecture":"amd64","os":"linux","config":{"Cmd":%s},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
+    "${OCI_IMAGE_CMD:-[\"sh\"]}" "$diffs" >"$d/config.json"
+  read -r dig size < <(blob "$d/config.json")
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[%s]}' \
+    "$dig" "$size" "$layers" >"$d/manifest.json"
+  read -r dig size < <(blob "$d/manifest.json")
+  printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"io.containerd.image.name":"%s"}}]}' \
+    "$dig" "$size" "$name" >"$d/oci/index.json"
+  echo '{"imageLayoutVersion":"1.0.0"}' >"$d/oci/oci-layout"
+  tar -C "$d/oci" -cf "$out" .
+  rm -rf --one-file-system "$d"
+}
+
 
 # --- a local registry ------------------------------------------------------------
 

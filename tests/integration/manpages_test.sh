@@ -6,8 +6,12 @@
 #   - every key that shim/config.cc accepts in moat.conf (its json::CheckObject
 #     calls) and every choice it compares against (`== "enforce"`) is written in
 #     bold in man/moat.conf.5; the same for launcher/profile.cc and
-#     man/moat-profile.5. The lists come from the C++ sources, so a key added to
-#     the code without documentation fails here.
+#     man/moat-profile.5, verify/policy.cc (containers-policy.json) and
+#     man/moat-policy.5, and the files that read the nested objects
+#     (shim/secret_store.cc: secret_stores; verify/verdict_policy.cc: verdicts;
+#     launcher/secret_spec.cc: secrets).
+#     The lists come from the C++ sources, so a key added to the code without
+#     documentation fails here.
 # Needs no root and no build; skipped only where man(1) is missing.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -84,7 +88,7 @@ check_keys() {
     [[ -n "$(quoted_strings <<<"$call")" ]] || fail "$1: a CheckObject call without keys: {$call}"
   done <<<"$calls"
   keys="$(quoted_strings <<<"$calls" | sort -u)"
-  choices="$(grep -o '== "[^"]*"' "$source" | quoted_strings | sort -u)"
+  choices="$({ grep -o '== "[^"]*"' "$source" || true; } | quoted_strings | sort -u)"
   bold="$(bold_text "$page")"
   for key in $keys $choices; do
     grep -qw -- "$key" <<<"$bold" || missing+=("$key")
@@ -97,5 +101,9 @@ check_keys() {
 
 echo "== keys accepted by the code are documented"
 check_keys shim/config.cc man/moat.conf.5
+check_keys shim/secret_store.cc man/moat.conf.5
+check_keys verify/verdict_policy.cc man/moat.conf.5
 check_keys launcher/profile.cc man/moat-profile.5
+check_keys verify/policy.cc man/moat-policy.5
+check_keys launcher/secret_spec.cc man/moat-profile.5
 echo "PASS"

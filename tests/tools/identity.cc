@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "base/json.h"
-#include "tests/tools/identity_json.h"
 #include "verify/docker_resolver.h"
+#include "verify/identity_json.h"
 
 namespace {
 
@@ -52,7 +52,7 @@ int Main(int argc, char** argv) {
     (void)std::fprintf(stderr, "moat_identity: %s\n", id.error().Describe().c_str());
     return 1;
   }
-  Value out = moat::testing::IdentityJson(*id, bytes);
+  Value out = moat::verify::IdentityJson(*id, bytes);
   return std::printf("%s\n", moat::json::Serialize(out, true).c_str()) < 0 ? 1 : 0;
 }
 

@@ -17,11 +17,7 @@ using moat::testing::FakeHost;
 
 namespace {
 
-Profile Load(const std::string& name) {
-  auto p = ParseProfile(moat::testing::ReadSource("profiles/" + name + ".json"), name, name);
-  REQUIRE(p.ok());
-  return *p;
-}
+Profile Load(const std::string& name) { return moat::testing::LoadSourceProfile(name); }
 
 Value Config(const std::string& fixture = "config/runc-spec.json") {
   moat::json::Limits go;
@@ -267,9 +263,15 @@ TEST_CASE("harden: Docker 20.10's config.json for `docker run busybox`") {
     // Docker's own mounts and settings are untouched.
     CHECK(Serialize(Get(config, {"linux", "maskedPaths"})) ==
           Serialize(Get(before, {"linux", "maskedPaths"})));
-    CHECK(Serialize(Get(config, {"linux", "seccomp"})) ==
-          Serialize(Get(before, {"linux", "seccomp"})));
     CHECK(Serialize(Get(config, {"hooks"})) == Serialize(Get(before, {"hooks"})));
+    // Docker's own seccomp filter (which allows ptrace on kernels >= 4.8) is
+    // replaced by the profile's.
+    REQUIRE(Get(before, {"linux", "seccomp", "defaultAction"}).is_string());
+    CHECK(Serialize(Get(config, {"linux", "seccomp"})) !=
+          Serialize(Get(before, {"linux", "seccomp"})));
+    CHECK_THAT(Serialize(Get(before, {"linux", "seccomp"})), Catch::Contains(R"("ptrace")"));
+    CHECK_THAT(Serialize(Get(config, {"linux", "seccomp"})), !Catch::Contains(R"("ptrace")"));
+    CHECK(Mentions(out->changes, "linux.seccomp: replaced by seccomp/default.json ("));
     CHECK(config.Find("mounts")->items().size() == before.Find("mounts")->items().size() + 1);
   }
   SECTION("baseline drops only NET_RAW and keeps the user") {
@@ -282,6 +284,9 @@ TEST_CASE("harden: Docker 20.10's config.json for `docker run busybox`") {
     CHECK(Get(config, {"process", "user", "uid"}).text() == "0");
     CHECK(Mentions(out->changes, "process.capabilities.bounding: dropped CAP_NET_RAW"));
     CHECK(out->changes.size() == 4);  // Docker sends three cap sets; + noNewPrivileges
+    // baseline names no seccomp file: Docker's filter stays.
+    CHECK(Serialize(Get(config, {"linux", "seccomp"})) ==
+          Serialize(Get(Config("config/docker-20.10-run.json"), {"linux", "seccomp"})));
   }
   SECTION("the exec process Docker sends is reduced to the container's ceiling") {
     Value proc = Config("config/docker-20.10-exec-process.json");

@@ -1,12 +1,16 @@
 // A described host for deny-rule tests.
 #pragma once
 
+#include <catch2/catch.hpp>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "launcher/host.h"
+#include "launcher/profile.h"
+#include "launcher/seccomp.h"
 
 namespace moat::testing {
 
@@ -37,11 +41,37 @@ inline std::string ReadFixture(const std::string& rel) {
   return ss.str();
 }
 
+inline std::string ReadFileText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 inline std::string ReadSource(const std::string& rel) {
   std::ifstream in(std::string(MOAT_SOURCE_DIR) + "/" + rel);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+/// profiles/NAME.json from the source tree, with the seccomp file it names
+/// (also from the source tree) parsed and checked against this host, as
+/// LoadProfile would, without LoadProfile's ownership checks.
+inline launcher::Profile LoadSourceProfile(const std::string& name) {
+  auto p = launcher::ParseProfile(ReadSource("profiles/" + name + ".json"), name, name + ".json");
+  REQUIRE(p.ok());
+  if (!p->seccomp.empty()) {
+    auto f = launcher::ParseSeccompFile(ReadSource("profiles/" + p->seccomp), p->seccomp);
+    REQUIRE(f.ok());
+    auto host = launcher::ThisSeccompHost();
+    REQUIRE(host.ok());
+    Status st = launcher::CheckSeccompFile(&f.value(), *host);
+    INFO(st.error().message);
+    REQUIRE(st.ok());
+    p->seccomp_file = std::make_shared<const launcher::SeccompFile>(std::move(f.value()));
+  }
+  return *p;
 }
 
 }  // namespace moat::testing

@@ -1,4 +1,5 @@
-// An ImageIdentity as JSON, for the test tools that print one.
+// An ImageIdentity as JSON, for `moat verify --output json` and the test
+// tools that print one.
 #pragma once
 
 #include <string>
@@ -7,15 +8,16 @@
 #include "base/json.h"
 #include "verify/identity.h"
 
-namespace moat::testing {
+namespace moat::verify {
 
+/// A JSON array of strings.
 inline json::Value StringArray(const std::vector<std::string>& v) {
   json::Value arr = json::Value::Array();
   for (const auto& s : v) arr.Append(json::Value::String(s));
   return arr;
 }
 
-/// with_bytes adds each manifest's exact bytes.
+/// The identity, field by field; with_bytes adds each manifest's exact bytes.
 inline json::Value IdentityJson(const verify::ImageIdentity& id, bool with_bytes) {
   using json::Value;
   Value out = Value::Object();
@@ -39,4 +41,4 @@ inline json::Value IdentityJson(const verify::ImageIdentity& id, bool with_bytes
   return out;
 }
 
-}  // namespace moat::testing
+}  // namespace moat::verify
