@@ -1,7 +1,8 @@
 // verify/registries_d.h ParseRegistriesYaml (one containers-registries.d(5)
 // file, on verify/yaml.h): a configuration or an error naming the file; a
-// parsed one answers LookasideFor and SignatureDir for any reference, and
-// merging it with itself is refused (every scope would be defined twice).
+// parsed one answers LookasideFor (an absolute directory without trailing
+// slash) and SignatureDir for any reference, and merging it with itself is
+// refused (every scope would be defined twice).
 #include "tests/fuzz/fuzz.h"
 #include "verify/reference.h"
 #include "verify/registries_d.h"
@@ -21,8 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)r->UseSigstoreAttachments(*ref);
     auto base = r->LookasideFor(*ref);
     if (!base.ok()) continue;
-    // "" is the root directory (file:///): SignatureDir then starts with "/".
-    FUZZ_CHECK(base->dir.empty() || base->dir[0] == '/');
+    // Absolute, without a trailing "/"; the root directory is "" (file:///).
+    FUZZ_CHECK(base->dir.empty() || (base->dir[0] == '/' && base->dir.back() != '/'));
     auto dir = moat::verify::SignatureDir(base->dir, *ref, "sha256:" + std::string(64, '0'));
     FUZZ_CHECK(dir.ok());
   }
