@@ -16,13 +16,11 @@
 #include <vector>
 
 #include "base/json.h"
+#include "tests/tools/identity_tool.h"
 #include "verify/bbolt.h"
 #include "verify/containerd_resolver.h"
-#include "verify/identity_json.h"
 
 namespace {
-
-using moat::json::Value;
 
 /// JSON-quoted when printable ASCII, else "hex:" and the bytes in hex
 /// (ids and times are binary).
@@ -68,59 +66,31 @@ int DumpBolt(const std::string& file) {
   return 0;
 }
 
-int Usage() {
-  (void)std::fprintf(stderr,
-                     "usage: moat_containerd_identity --bundle DIR --id ID [--rootfs PATH]"
-                     " [--state DIR] [--root DIR] [--mountinfo FILE] [--bytes]\n"
-                     "       moat_containerd_identity --dump-bolt FILE\n");
-  return 2;
-}
-
-int Main(int argc, char** argv) {
-  moat::verify::ContainerdResolveInput in;
-  in.root_path = "rootfs";
-  bool bytes = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    const bool has_value = i + 1 < argc;
-    if (a == "--dump-bolt" && has_value && argc == 3) {
-      return DumpBolt(argv[i + 1]);
-    } else if (a == "--bundle" && has_value) {
-      in.bundle = argv[++i];
-    } else if (a == "--id" && has_value) {
-      in.container_id = argv[++i];
-    } else if (a == "--rootfs" && has_value) {
-      in.root_path = argv[++i];
-    } else if (a == "--state" && has_value) {
-      in.state_dir = argv[++i];
-    } else if (a == "--root" && has_value) {
-      in.containerd_root = argv[++i];
-    } else if (a == "--mountinfo" && has_value) {
-      in.mountinfo = argv[++i];
-    } else if (a == "--bytes") {
-      bytes = true;
-    } else {
-      return Usage();
-    }
-  }
-  if (in.bundle.empty() || in.container_id.empty()) return Usage();
-
-  auto id = moat::verify::ResolveContainerd(in);
-  if (!id.ok()) {
-    (void)std::fprintf(stderr, "moat_containerd_identity: %s\n", id.error().Describe().c_str());
-    return 1;
-  }
-  Value out = moat::verify::IdentityJson(*id, bytes);
-  return std::printf("%s\n", moat::json::Serialize(out, true).c_str()) < 0 ? 1 : 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return Main(argc, argv);
-  } catch (...) {
-    (void)std::fprintf(stderr, "moat_containerd_identity: unexpected exception\n");
-    return 1;
-  }
+  if (argc == 3 && std::strcmp(argv[1], "--dump-bolt") == 0) return DumpBolt(argv[2]);
+  using moat::cli::Flags;
+  const moat::tools::IdentityTool tool{
+      "moat_containerd_identity",
+      "moat_containerd_identity --bundle DIR --id ID [--rootfs PATH] [--state DIR] [--root DIR]"
+      " [--mountinfo FILE] [--bytes]\n       moat_containerd_identity --dump-bolt FILE",
+      {{"bundle", true, ""},
+       {"id", true, ""},
+       {"rootfs", true, ""},
+       {"state", true, ""},
+       {"root", true, ""},
+       {"mountinfo", true, ""}},
+      {"bundle", "id"},
+      [](const Flags& f) {
+        moat::verify::ContainerdResolveInput in;
+        in.bundle = f.Get("bundle");
+        in.container_id = f.Get("id");
+        in.root_path = f.Get("rootfs", "rootfs");
+        if (f.Has("state")) in.state_dir = f.Get("state");
+        if (f.Has("root")) in.containerd_root = f.Get("root");
+        if (f.Has("mountinfo")) in.mountinfo = f.Get("mountinfo");
+        return moat::verify::ResolveContainerd(in);
+      }};
+  return moat::tools::RunIdentityTool(tool, argc, argv);
 }

@@ -14,11 +14,19 @@
 #include "base/fs.h"
 #include "base/json.h"
 #include "tests/unit/verify/bolt_builder.h"
+#include "tests/unit/verify/resolver_fixture.h"
 #include "verify/docker_resolver.h"
 #include "verify/docker_tree.h"
 #include "verify/mountinfo.h"
 
 namespace {
+
+using moat::testing::FailureOf;
+using moat::testing::HasEvidence;
+using moat::testing::kDockerManifest;
+using moat::testing::kOciIndex;
+using moat::testing::kOciManifest;
+using moat::testing::ReadAll;
 
 using moat::json::Quote;
 using moat::testing::BoltNode;
@@ -32,40 +40,16 @@ using moat::verify::docker::Sha256Digest;
 
 const std::string kDiff1 = "sha256:" + std::string(64, '1');
 const std::string kDiff2 = "sha256:" + std::string(64, '2');
-const std::string kOciManifest = "application/vnd.oci.image.manifest.v1+json";
-const std::string kOciIndex = "application/vnd.oci.image.index.v1+json";
-const std::string kDockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
 constexpr char kOverlay[] = "io.containerd.snapshotter.v1.overlayfs";
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string ImageConfig(const std::vector<std::string>& diff_ids, const std::string& extra = "") {
-  std::string ids;
-  for (const std::string& d : diff_ids) ids += (ids.empty() ? "" : ",") + Quote(d);
-  return R"({"architecture":"amd64","os":"linux",)" + extra +
-         R"("rootfs":{"type":"layers","diff_ids":[)" + ids + "]}}";
+  return moat::testing::ImageConfig(diff_ids, extra, "layers");
 }
-
 std::string Manifest(const std::string& config, const std::string& media_type = kOciManifest) {
-  return R"({"schemaVersion":2,"mediaType":)" + Quote(media_type) +
-         R"(,"config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":1,"digest":)" +
-         Quote(config) + R"(},"layers":[]})";
+  return moat::testing::Manifest(config, media_type);
 }
-
 std::string Index(const std::vector<std::pair<std::string, std::string>>& entries) {
-  std::string items;
-  for (const auto& [digest, arch] : entries) {
-    items += (items.empty() ? "" : ",") + std::string(R"({"mediaType":)") + Quote(kOciManifest) +
-             R"(,"size":1,"digest":)" + Quote(digest) + R"(,"platform":{"architecture":)" +
-             Quote(arch) + R"(,"os":"linux"}})";
-  }
-  return R"({"schemaVersion":2,"mediaType":)" + Quote(kOciIndex) + R"(,"manifests":[)" + items +
-         "]}";
+  return moat::testing::Index(entries, kOciIndex, kOciManifest);
 }
 
 /// A synthetic containerd root and state dir: container moat/c1 of a
@@ -189,18 +173,7 @@ class FakeContainerd {
   std::string dir_;
 };
 
-bool HasEvidence(const ImageIdentity& id, const std::string& fragment) {
-  for (const std::string& e : id.evidence) {
-    if (e.find(fragment) != std::string::npos) return true;
-  }
-  return false;
-}
-
-std::string Fails(const ContainerdResolveInput& in) {
-  auto r = ResolveContainerd(in);
-  REQUIRE_FALSE(r.ok());
-  return r.error().Describe();
-}
+std::string Fails(const ContainerdResolveInput& in) { return FailureOf(ResolveContainerd(in)); }
 
 }  // namespace
 

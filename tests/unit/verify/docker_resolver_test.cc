@@ -12,9 +12,16 @@
 
 #include "base/fs.h"
 #include "base/json.h"
+#include "tests/unit/verify/resolver_fixture.h"
 #include "verify/docker_tree.h"
 
 namespace {
+
+using moat::testing::FailureOf;
+using moat::testing::HasEvidence;
+using moat::testing::Hex;
+using moat::testing::kDockerList;
+using moat::testing::kDockerManifest;
 
 using moat::json::Quote;
 using moat::verify::DockerChainIds;
@@ -27,37 +34,17 @@ using moat::verify::docker::Sha256Digest;
 const std::string kDiff1 = "sha256:" + std::string(64, '1');
 const std::string kDiff2 = "sha256:" + std::string(64, '2');
 const std::string kDiff3 = "sha256:" + std::string(64, '3');
-const std::string kDockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
-const std::string kDockerList = "application/vnd.docker.distribution.manifest.list.v2+json";
-
-std::string Hex(const std::string& digest) { return digest.substr(7); }
-
 std::string ImageConfig(const std::vector<std::string>& diff_ids,
                         const std::string& type = "layers") {
-  std::string ids;
-  for (const std::string& d : diff_ids) ids += (ids.empty() ? "" : ",") + Quote(d);
-  return R"({"architecture":"amd64","config":{"Cmd":["sh"]},"os":"linux","rootfs":{"type":)" +
-         Quote(type) + R"(,"diff_ids":[)" + ids + "]}}";
+  return moat::testing::ImageConfig(diff_ids, R"("config":{"Cmd":["sh"]},)", type);
 }
-
 std::string Manifest(const std::string& config_digest,
                      const std::string& media_type = kDockerManifest) {
-  std::string mt = media_type.empty() ? "" : R"("mediaType":)" + Quote(media_type) + ",";
-  return R"({"schemaVersion":2,)" + mt +
-         R"("config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":100,"digest":)" +
-         Quote(config_digest) + R"(},"layers":[]})";
+  return moat::testing::Manifest(config_digest, media_type);
 }
-
 std::string List(const std::vector<std::pair<std::string, std::string>>& entries,
                  const std::string& media_type = kDockerList) {
-  std::string items;
-  for (const auto& [digest, arch] : entries) {
-    items += (items.empty() ? "" : ",") + std::string(R"({"mediaType":)") + Quote(kDockerManifest) +
-             R"(,"size":1,"digest":)" + Quote(digest) + R"(,"platform":{"architecture":)" +
-             Quote(arch) + R"(,"os":"linux"}})";
-  }
-  std::string mt = media_type.empty() ? "" : R"("mediaType":)" + Quote(media_type) + ",";
-  return R"({"schemaVersion":2,)" + mt + R"("manifests":[)" + items + "]}";
+  return moat::testing::Index(entries, media_type, kDockerManifest);
 }
 
 /// A synthetic dockerd data-root: one container of a two-layer image that
@@ -153,18 +140,7 @@ class FakeDocker {
   std::string dir_;
 };
 
-bool HasEvidence(const ImageIdentity& id, const std::string& fragment) {
-  for (const std::string& e : id.evidence) {
-    if (e.find(fragment) != std::string::npos) return true;
-  }
-  return false;
-}
-
-std::string Fails(const DockerResolveInput& in) {
-  auto r = ResolveDocker(in);
-  REQUIRE_FALSE(r.ok());
-  return r.error().Describe();
-}
+std::string Fails(const DockerResolveInput& in) { return FailureOf(ResolveDocker(in)); }
 
 }  // namespace
 

@@ -13,11 +13,17 @@
 #include <vector>
 
 #include "base/json.h"
+#include "tests/unit/verify/resolver_fixture.h"
 #include "tests/unit/verify/test_dir.h"
 #include "verify/docker_tree.h"
 #include "verify/podman_storage.h"
 
 namespace {
+
+using moat::testing::FailureOf;
+using moat::testing::HasEvidence;
+using moat::testing::Hex;
+using moat::testing::ReadAll;
 
 namespace fs = std::filesystem;
 using moat::verify::Engine;
@@ -30,15 +36,6 @@ using moat::verify::podman::BigDataPath;
 using moat::verify::podman::LayerIds;
 
 const std::string kFixture = std::string(MOAT_TEST_FIXTURES) + "/podman";
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string Hex(const std::string& digest) { return digest.substr(7); }
 
 /// The graph root podman 4.3 wrote (tests/fixtures/podman, make_fixtures.sh),
 /// copied into a temp dir with podman's modes, and the bundle directories
@@ -116,18 +113,7 @@ class Storage {
   moat::testing::TestDir tmp_;
 };
 
-bool HasEvidence(const ImageIdentity& id, const std::string& fragment) {
-  for (const std::string& e : id.evidence) {
-    if (e.find(fragment) != std::string::npos) return true;
-  }
-  return false;
-}
-
-std::string Fails(const PodmanResolveInput& in) {
-  auto r = ResolvePodman(in);
-  REQUIRE_FALSE(r.ok());
-  return r.error().Describe();
-}
+std::string Fails(const PodmanResolveInput& in) { return FailureOf(ResolvePodman(in)); }
 
 }  // namespace
 
