@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 
 namespace moat::cli {
 
@@ -84,6 +85,28 @@ int PrintHelp(const std::string& usage, const std::vector<FlagSpec>& specs) {
   out += "  --help                   this text\n";
   (void)std::fputs(out.c_str(), stdout);
   return kExitOk;
+}
+
+std::optional<Flags> ParseCommand(const std::string& command, const std::vector<std::string>& args,
+                                  const std::vector<FlagSpec>& specs, const std::string& usage,
+                                  int* exit_code) {
+  auto flags = Flags::Parse(args, specs);
+  if (!flags.ok()) {
+    *exit_code = Fail(command + ": " + flags.error().message, kExitUsage);
+    return std::nullopt;
+  }
+  if (flags->Has("help")) {
+    *exit_code = PrintHelp(usage, specs);
+    return std::nullopt;
+  }
+  return std::move(*flags);
+}
+
+std::optional<std::string> OutputFormat(const Flags& flags, const std::string& command) {
+  std::string output = flags.Get("output", "text");
+  if (output == "text" || output == "json") return output;
+  (void)Fail(command + ": --output: \"" + output + "\" is not text or json", kExitUsage);
+  return std::nullopt;
 }
 
 bool UseColor() { return isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr; }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,18 @@ inline int Fail(const Error& e, int code = 1) { return Fail(e.Describe(), code);
 /// Prints a subcommand's usage: `usage` (its synopsis and description
 /// lines), then one line per flag. Returns 0.
 int PrintHelp(const std::string& usage, const std::vector<FlagSpec>& specs);
+
+/// The preamble of every subcommand: parses `args` against `specs`. Returns
+/// the flags to run with, or nullopt with `*exit_code` set: 2 after printing
+/// "moat: <command>: <problem>" for a bad flag, 0 after printing `usage` and
+/// the flags for --help.
+std::optional<Flags> ParseCommand(const std::string& command, const std::vector<std::string>& args,
+                                  const std::vector<FlagSpec>& specs, const std::string& usage,
+                                  int* exit_code);
+
+/// --output's value: "text" when absent; anything but text or json prints a
+/// usage error for `command` and gives nullopt.
+std::optional<std::string> OutputFormat(const Flags& flags, const std::string& command);
 
 /// True when stdout is a terminal and $NO_COLOR is unset.
 bool UseColor();

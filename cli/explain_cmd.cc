@@ -100,12 +100,12 @@ void PrintJson(const shim::Config& config, const shim::BundlePlan& plan, const s
 }  // namespace
 
 int RunExplain(const std::vector<std::string>& args) {
-  auto flags = Flags::Parse(args, kFlags);
-  if (!flags.ok()) return Fail("explain: " + flags.error().message, kExitUsage);
-  if (flags->Has("help")) return PrintHelp(kUsage, kFlags);
-  const std::string output = flags->Get("output", "text");
-  if (output != "text" && output != "json")
-    return Fail("explain: --output: \"" + output + "\" is not text or json", kExitUsage);
+  int exit_code = kExitOk;
+  auto flags = ParseCommand("explain", args, kFlags, kUsage, &exit_code);
+  if (!flags) return exit_code;
+  auto output_format = OutputFormat(*flags, "explain");
+  if (!output_format) return kExitUsage;
+  const std::string& output = *output_format;
   if (!flags->positional().empty() || !flags->Has("bundle"))
     return Fail("explain: --bundle DIR is required (moat explain --help)", kExitUsage);
   std::string bundle = flags->Get("bundle");

@@ -81,9 +81,9 @@ struct PrivateBundle {
 }  // namespace
 
 int RunRun(const std::vector<std::string>& args) {
-  auto flags = Flags::Parse(args, kFlags);
-  if (!flags.ok()) return Fail("run: " + flags.error().message, kExitUsage);
-  if (flags->Has("help")) return PrintHelp(kUsage, kFlags);
+  int exit_code = kExitOk;
+  auto flags = ParseCommand("run", args, kFlags, kUsage, &exit_code);
+  if (!flags) return exit_code;
   if (flags->positional().size() != 2)
     return Fail("run: BUNDLE and ID are required (moat run --help)", kExitUsage);
   const std::string bundle = flags->positional()[0];

@@ -56,9 +56,9 @@ constexpr const char* kSealUsage =
     "at <store path>/NAME; a sealed file renamed or moved to another name fails.\n";
 
 int Keygen(const std::vector<std::string>& args) {
-  auto flags = Flags::Parse(args, kKeygenFlags);
-  if (!flags.ok()) return Fail("secret keygen: " + flags.error().message, kExitUsage);
-  if (flags->Has("help")) return PrintHelp(kKeygenUsage, kKeygenFlags);
+  int exit_code = kExitOk;
+  auto flags = ParseCommand("secret keygen", args, kKeygenFlags, kKeygenUsage, &exit_code);
+  if (!flags) return exit_code;
   if (!flags->positional().empty() || flags->Get("out").empty())
     return Fail("secret keygen: --out KEYFILE is required", kExitUsage);
   const std::string out = flags->Get("out");
@@ -78,9 +78,9 @@ int Keygen(const std::vector<std::string>& args) {
 }
 
 int Seal(const std::vector<std::string>& args) {
-  auto flags = Flags::Parse(args, kSealFlags);
-  if (!flags.ok()) return Fail("secret seal: " + flags.error().message, kExitUsage);
-  if (flags->Has("help")) return PrintHelp(kSealUsage, kSealFlags);
+  int exit_code = kExitOk;
+  auto flags = ParseCommand("secret seal", args, kSealFlags, kSealUsage, &exit_code);
+  if (!flags) return exit_code;
   if (!flags->positional().empty() || flags->Get("key").empty() || flags->Get("name").empty() ||
       flags->Get("out").empty()) {
     return Fail("secret seal: --key, --name and --out are required (moat secret seal --help)",

@@ -63,9 +63,9 @@ Result<std::string> Describe(const verify::StoredSignature& sig, const std::stri
 }
 
 int Import(const std::vector<std::string>& args) {
-  auto flags = Flags::Parse(args, kImportFlags);
-  if (!flags.ok()) return Fail("trust import: " + flags.error().message, kExitUsage);
-  if (flags->Has("help")) return PrintHelp(kUsage, kImportFlags);
+  int exit_code = kExitOk;
+  auto flags = ParseCommand("trust import", args, kImportFlags, kUsage, &exit_code);
+  if (!flags) return exit_code;
   if (flags->positional().size() != 1 || !flags->Has("reference"))
     return Fail("trust import: DIR and --reference REF are required (moat trust import --help)",
                 kExitUsage);

@@ -97,14 +97,14 @@ void ShowOne(const verify::StoredVerdict& s, const std::string& digest,
 }  // namespace
 
 int RunVerdictShow(const std::vector<std::string>& args) {
-  auto flags = Flags::Parse(args, kShowFlags);
-  if (!flags.ok()) return Fail("verdict show: " + flags.error().message, kExitUsage);
-  if (flags->Has("help"))
-    return PrintHelp(
-        "usage: moat verdict show DIGEST [--name REF]\n\nLists the verdicts stored for an image "
-        "manifest digest: whether each one's signature verifies with a trusted key, and what "
-        "it reports.\n",
-        kShowFlags);
+  int exit_code = kExitOk;
+  auto flags = ParseCommand(
+      "verdict show", args, kShowFlags,
+      "usage: moat verdict show DIGEST [--name REF]\n\nLists the verdicts stored for an image "
+      "manifest digest: whether each one's signature verifies with a trusted key, and what "
+      "it reports.\n",
+      &exit_code);
+  if (!flags) return exit_code;
   if (flags->positional().size() != 1)
     return Fail("verdict show: give one manifest digest", kExitUsage);
   const std::string digest = flags->positional()[0];
@@ -138,18 +138,18 @@ int RunVerdictShow(const std::vector<std::string>& args) {
 }
 
 int RunVerdictCheck(const std::vector<std::string>& args) {
-  auto flags = Flags::Parse(args, kCheckFlags);
-  if (!flags.ok()) return Fail("verdict check: " + flags.error().message, kExitUsage);
-  if (flags->Has("help"))
-    return PrintHelp(
-        "usage: moat verdict check DIGEST... [--name REF] [--at TIME] [--output json]\n\n"
-        "What moat.conf's verdict policy decides for an image with these manifest digests\n"
-        "(a list and its per-platform manifest may both be given), with the reasons.\n"
-        "Exit 0: allowed; 3: refused; 1: error.\n",
-        kCheckFlags);
-  const std::string output = flags->Get("output", "text");
-  if (output != "text" && output != "json")
-    return Fail("verdict check: --output: \"" + output + "\" is not text or json", kExitUsage);
+  int exit_code = kExitOk;
+  auto flags = ParseCommand(
+      "verdict check", args, kCheckFlags,
+      "usage: moat verdict check DIGEST... [--name REF] [--at TIME] [--output json]\n\n"
+      "What moat.conf's verdict policy decides for an image with these manifest digests\n"
+      "(a list and its per-platform manifest may both be given), with the reasons.\n"
+      "Exit 0: allowed; 3: refused; 1: error.\n",
+      &exit_code);
+  if (!flags) return exit_code;
+  auto output_format = OutputFormat(*flags, "verdict check");
+  if (!output_format) return kExitUsage;
+  const std::string& output = *output_format;
   Status st = CheckDigests(flags->positional());
   if (!st.ok()) return Fail(st.error().Wrap("verdict check"), kExitUsage);
   Error err;

@@ -107,13 +107,13 @@ Result<std::string> ImageDigest(const Flags& flags) {
 }
 
 int Keygen(const std::vector<std::string>& args) {
-  auto flags = Flags::Parse(args, kKeygenFlags);
-  if (!flags.ok()) return Fail("verdict keygen: " + flags.error().message, kExitUsage);
-  if (flags->Has("help"))
-    return PrintHelp(
-        "usage: moat verdict keygen [--type ecdsa-p256|ed25519] --out NAME\n\nMakes a scanner "
-        "signing key pair.\n",
-        kKeygenFlags);
+  int exit_code = kExitOk;
+  auto flags = ParseCommand(
+      "verdict keygen", args, kKeygenFlags,
+      "usage: moat verdict keygen [--type ecdsa-p256|ed25519] --out NAME\n\nMakes a scanner "
+      "signing key pair.\n",
+      &exit_code);
+  if (!flags) return exit_code;
   if (!flags->positional().empty() || !flags->Has("out"))
     return Fail("verdict keygen: --out NAME is required", kExitUsage);
   const std::string type = flags->Get("type", "ecdsa-p256");
@@ -146,13 +146,13 @@ int Keygen(const std::vector<std::string>& args) {
 }
 
 int Import(const std::vector<std::string>& args) {
-  auto flags = Flags::Parse(args, kImportFlags);
-  if (!flags.ok()) return Fail("verdict import: " + flags.error().message, kExitUsage);
-  if (flags->Has("help"))
-    return PrintHelp(
-        "usage: moat verdict import --from trivy|grype REPORT.json --image sha256:DIGEST --key "
-        "KEY.pem\n\nSigns a scanner's JSON report as a verdict about the image and stores it.\n",
-        kImportFlags);
+  int exit_code = kExitOk;
+  auto flags = ParseCommand(
+      "verdict import", args, kImportFlags,
+      "usage: moat verdict import --from trivy|grype REPORT.json --image sha256:DIGEST --key "
+      "KEY.pem\n\nSigns a scanner's JSON report as a verdict about the image and stores it.\n",
+      &exit_code);
+  if (!flags) return exit_code;
   if (flags->positional().size() != 1 || !flags->Has("from") || !flags->Has("image") ||
       !flags->Has("key"))
     return Fail("verdict import: REPORT.json, --from, --image and --key are required", kExitUsage);
@@ -221,13 +221,13 @@ int Import(const std::vector<std::string>& args) {
 }
 
 int Add(const std::vector<std::string>& args) {
-  auto flags = Flags::Parse(args, kAddFlags);
-  if (!flags.ok()) return Fail("verdict add: " + flags.error().message, kExitUsage);
-  if (flags->Has("help"))
-    return PrintHelp(
-        "usage: moat verdict add ENVELOPE.json --image sha256:DIGEST\n\nStores a verdict "
-        "envelope made elsewhere (cosign attest --type vuln). It is verified at create.\n",
-        kAddFlags);
+  int exit_code = kExitOk;
+  auto flags = ParseCommand(
+      "verdict add", args, kAddFlags,
+      "usage: moat verdict add ENVELOPE.json --image sha256:DIGEST\n\nStores a verdict "
+      "envelope made elsewhere (cosign attest --type vuln). It is verified at create.\n",
+      &exit_code);
+  if (!flags) return exit_code;
   if (flags->positional().size() != 1 || !flags->Has("image"))
     return Fail("verdict add: ENVELOPE.json and --image are required", kExitUsage);
   auto digest = ImageDigest(*flags);

@@ -57,12 +57,12 @@ void PrintJson(const shim::ImageVerdict& v, const std::vector<std::string>& deni
 }  // namespace
 
 int RunVerify(const std::vector<std::string>& args) {
-  auto flags = Flags::Parse(args, kFlags);
-  if (!flags.ok()) return Fail("verify: " + flags.error().message, kExitUsage);
-  if (flags->Has("help")) return PrintHelp(kUsage, kFlags);
-  const std::string output = flags->Get("output", "text");
-  if (output != "text" && output != "json")
-    return Fail("verify: --output: \"" + output + "\" is not text or json", kExitUsage);
+  int exit_code = kExitOk;
+  auto flags = ParseCommand("verify", args, kFlags, kUsage, &exit_code);
+  if (!flags) return exit_code;
+  auto output_format = OutputFormat(*flags, "verify");
+  if (!output_format) return kExitUsage;
+  const std::string& output = *output_format;
   const bool by_bundle = flags->Has("bundle") || flags->Has("id");
   if (by_bundle ? (!flags->positional().empty() || !flags->Has("bundle") || !flags->Has("id"))
                 : flags->positional().size() != 1)
