@@ -40,12 +40,7 @@ start_dockerd bench "$MOAT_RUNTIME" \
   "{\"insecure-registries\": [\"$REG\"], \"runtimes\": {\"moat\": {\"path\": \"$MOAT_RUNTIME\"}, \"plainrunc\": {\"path\": \"$RUNC\"}}}"
 moat_conf_jq '.docker_root = $r' --arg r "$DOCKERD_DIR/root"
 IMG="$REG/bench/busybox:1"
-docker_import_busybox "$IMG"
-docker push -q "$IMG" >/dev/null
-docker rmi -f "$IMG" >/dev/null
-docker pull -q "$IMG" >/dev/null
-skopeo inspect --raw --tls-verify=false "docker://$IMG" >"$W/manifest.json"
-DIGEST="sha256:$(sha256sum "$W/manifest.json" | cut -d' ' -f1)"
+publish_busybox "$IMG" "$W/manifest.json"
 SIGDIR="$W/lookaside/bench/busybox@sha256=${DIGEST#sha256:}"
 mkdir -p "$SIGDIR"
 skopeo standalone-sign -o "$SIGDIR/signature-1" "$W/manifest.json" "$IMG" "$FPR"

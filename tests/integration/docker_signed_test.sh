@@ -25,12 +25,7 @@ moat_env "$W/conf" enforce restricted
 start_dockerd signed "$MOAT_RUNTIME" "{\"insecure-registries\": [\"$REG\"]}"
 moat_conf_jq '.docker_root = $r' --arg r "$DOCKERD_DIR/root"
 IMG="$REG/moat/busybox:1"
-docker_import_busybox "$IMG"
-docker push -q "$IMG" >/dev/null
-docker rmi -f "$IMG" >/dev/null
-docker pull -q "$IMG" >/dev/null
-skopeo inspect --raw --tls-verify=false "docker://$IMG" >"$W/manifest.json"
-DIGEST="sha256:$(sha256sum "$W/manifest.json" | cut -d' ' -f1)"
+publish_busybox "$IMG" "$W/manifest.json"
 assert_eq "$(docker image inspect -f '{{index .RepoDigests 0}}' "$IMG")" "$REG/moat/busybox@$DIGEST" "repo digest"
 
 LOOK="$W/lookaside"

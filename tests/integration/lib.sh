@@ -511,6 +511,21 @@ docker_import_busybox() {
   rm -rf --one-file-system "$dir"
 }
 
+# publish_busybox IMG MANIFEST_FILE: busybox imported as IMG, pushed to the
+# local registry, removed and pulled back, so dockerd holds it as a pulled
+# image with the registry's manifest. The manifest's bytes go to
+# MANIFEST_FILE and their digest to $DIGEST.
+publish_busybox() {
+  local img="$1" manifest="$2"
+  docker_import_busybox "$img"
+  docker push -q "$img" >/dev/null || fail "publish_busybox: docker push $img failed"
+  docker rmi -f "$img" >/dev/null
+  docker pull -q "$img" >/dev/null || fail "publish_busybox: docker pull $img failed"
+  skopeo inspect --raw --tls-verify=false "docker://$img" >"$manifest" ||
+    fail "publish_busybox: skopeo inspect $img failed"
+  DIGEST="sha256:$(sha256sum "$manifest" | cut -d' ' -f1)"
+}
+
 # --- a private containerd ------------------------------------------------------
 
 # ctr: runs ctr against the private containerd in namespace $CTRD_NS once
