@@ -57,13 +57,7 @@ std::string Index(const std::vector<std::pair<std::string, std::string>>& entrie
 class FakeContainerd {
  public:
   FakeContainerd() {
-    char tmpl[] = "/tmp/moat-ctrd-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    char* real = ::realpath(tmpl, nullptr);
-    REQUIRE(real != nullptr);
-    dir_ = real;
-    std::free(real);
-    REQUIRE(::chmod(dir_.c_str(), 0755) == 0);
+    REQUIRE(!dir_.empty());
     root = dir_ + "/root";
     state = dir_ + "/state";
     bundle = state + "/io.containerd.runtime.v2.task/moat/c1";
@@ -82,10 +76,6 @@ class FakeContainerd {
     Backend("moat/3/" + chain[0], 3, 3, "");
     mount_lower = SnapDir(4) + ":" + SnapDir(3);
     mount_upper = SnapDir(5);
-  }
-  ~FakeContainerd() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
   }
   FakeContainerd(const FakeContainerd&) = delete;
   FakeContainerd& operator=(const FakeContainerd&) = delete;
@@ -170,7 +160,8 @@ class FakeContainerd {
   std::string mount_lower, mount_upper, mount_prefix, mount_suffix;
 
  private:
-  std::string dir_;
+  moat::testing::TestDir tmp_;
+  const std::string dir_ = tmp_.path();
 };
 
 std::string Fails(const ContainerdResolveInput& in) { return FailureOf(ResolveContainerd(in)); }

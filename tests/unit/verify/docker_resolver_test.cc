@@ -1,7 +1,6 @@
 #include "verify/docker_resolver.h"
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,13 +51,7 @@ std::string List(const std::vector<std::pair<std::string, std::string>>& entries
 class FakeDocker {
  public:
   FakeDocker() {
-    char tmpl[] = "/tmp/moat-docker-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    char* real = ::realpath(tmpl, nullptr);
-    REQUIRE(real != nullptr);
-    dir_ = real;
-    std::free(real);
-    REQUIRE(::chmod(dir_.c_str(), 0755) == 0);
+    REQUIRE(!dir_.empty());
     root = dir_ + "/docker";
     store = root + "/containerd/daemon/io.containerd.content.v1.content";
     SetImageConfig(ImageConfig({kDiff1, kDiff2}));
@@ -68,12 +61,6 @@ class FakeDocker {
     WriteContainer(cid, image_id, "overlay2", Quote("busybox:1"));
     WriteRepositories(R"({"Repositories":{"busybox":{"busybox:1":)" + Quote(image_id) +
                       R"(,"busybox@)" + manifest_digest + R"(":)" + Quote(image_id) + "}}}");
-  }
-  ~FakeDocker() {
-    ::nftw(
-        dir_.c_str(),
-        [](const char* p, const struct stat*, int, struct FTW*) { return ::remove(p); }, 16,
-        FTW_DEPTH | FTW_PHYS);
   }
   FakeDocker(const FakeDocker&) = delete;
   FakeDocker& operator=(const FakeDocker&) = delete;
@@ -137,7 +124,8 @@ class FakeDocker {
   std::string manifest_digest;
 
  private:
-  std::string dir_;
+  moat::testing::TestDir tmp_;
+  const std::string dir_ = tmp_.path();
 };
 
 std::string Fails(const DockerResolveInput& in) { return FailureOf(ResolveDocker(in)); }

@@ -12,6 +12,7 @@
 
 #include "base/json.h"
 #include "base/status.h"
+#include "tests/unit/verify/test_dir.h"
 #include "verify/identity.h"
 
 namespace moat::testing {

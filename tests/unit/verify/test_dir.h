@@ -15,9 +15,14 @@ class TestDir {
  public:
   TestDir() {
     char tmpl[] = "/tmp/moat-verify-test-XXXXXX";
-    const char* p = ::mkdtemp(tmpl);
-    path_ = p != nullptr ? p : "";
-    if (!path_.empty()) ::chmod(path_.c_str(), 0755);
+    // The real path (no symlink on the way): resolvers compare paths.
+    if (::mkdtemp(tmpl) != nullptr) {
+      if (char* real = ::realpath(tmpl, nullptr)) {
+        path_ = real;
+        std::free(real);
+      }
+      ::chmod(tmpl, 0755);
+    }
   }
   ~TestDir() {
     std::error_code ec;
