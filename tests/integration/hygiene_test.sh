@@ -229,10 +229,24 @@ wait_sums() {
   done
   assert_eq "$(grep '^[0-9a-f]\{64\}$' "$1" | head -n3)" "$want_sums" "secret digests in $1"
 }
+# refused_create NAME WANT: in secret_round (its $mode and $o), a create of a
+# fresh bundle fails with WANT on stderr; delete --force follows.
+refused_create() {
+  local n="$1" want="$2" rb="$W/s-$mode-$1" rid
+  rid="$(cid "s-$mode-$n")"
+  make_bundle "$rb" '["true"]'
+  if mr "$o" "$n" create --bundle "$rb" "$rid"; then fail "$mode: $n: create worked"; fi
+  grep -qF -- "$want" "$o/$n.err" || fail "$mode: $n: stderr lacks '$want': $(cat "$o/$n.err")"
+  cp "$rb/config.json" "$o/$n.config.json"
+  mr "$o" "$n-delete" delete --force "$rid" || true
+  echo "ok: $mode: $n: $(tail -n1 "$o/$n.err" | cut -c1-160)"
+}
+# secret_round MODE: the calls the header lists, in enforce or audit MODE, with its own
+# moat.conf and state_dir ($W/s-MODE); outputs under $OUT/MODE.
 secret_round() {
-  local mode="$1" c="$W/s-$1" o="$OUT/$1" b id
+  local mode="$1" cdir="$W/s-$1" o="$OUT/$1" b id
   mkdir -m 0755 "$o"
-  moat_env "$c" "$mode" withsecrets
+  moat_env "$cdir" "$mode" withsecrets
   moat_conf_jq '.secret_stores = {vault: {path: $s}, sealed: {path: $z, key: $k}}' \
     --arg s "$W/store" --arg z "$W/sealed" --arg k "$W/store.key"
   cp "$MOAT_CONFIG" "$o/moat.conf"
@@ -288,17 +302,6 @@ secret_round() {
     fail "$mode: delete failed"
 
   echo "-- $mode: refusals after secrets are read"
-  # refused NAME WANT: a create of a fresh bundle fails with WANT, leaves no container.
-  refused_create() {
-    local n="$1" want="$2" rb="$W/s-$mode-$1" rid
-    rid="$(cid "s-$mode-$n")"
-    make_bundle "$rb" '["true"]'
-    if mr "$o" "$n" create --bundle "$rb" "$rid"; then fail "$mode: $n: create worked"; fi
-    grep -qF -- "$want" "$o/$n.err" || fail "$mode: $n: stderr lacks '$want': $(cat "$o/$n.err")"
-    cp "$rb/config.json" "$o/$n.config.json"
-    mr "$o" "$n-delete" delete --force "$rid" || true
-    echo "ok: $mode: $n: $(tail -n1 "$o/$n.err" | cut -c1-160)"
-  }
   mv "$W/store/cert" "$W/cert.moved" # the first secret is read, the second is missing
   refused_create missing 'secret "vault/cert": not found'
   mv "$W/cert.moved" "$W/store/cert"
@@ -321,11 +324,11 @@ secret_round() {
   if [[ "$mode" == enforce ]]; then
     # moat fails after the tmpfs is filled and config.json written (saving
     # its record of the container, which audit mode does not keep).
-    mv "$c/state/containers" "$c/state/containers.moved"
-    touch "$c/state/containers"
-    refused_create state-fails "$c/state/containers"
-    rm "$c/state/containers"
-    mv "$c/state/containers.moved" "$c/state/containers"
+    mv "$cdir/state/containers" "$cdir/state/containers.moved"
+    touch "$cdir/state/containers"
+    refused_create state-fails "$cdir/state/containers"
+    rm "$cdir/state/containers"
+    mv "$cdir/state/containers.moved" "$cdir/state/containers"
   fi
 
   echo "-- $mode: a bundle the profile refuses (no pid namespace)"
@@ -342,7 +345,7 @@ secret_round() {
   fi
   cp "$b/config.json" "$o/nopid.config.json"
   snapshot "$o" end
-  cp "$c/audit.log" "$o/audit.log"
+  cp "$cdir/audit.log" "$o/audit.log"
   jq -e -s --arg m "$mode" 'length >= 8 and all(.mode == $m) and any(.decision == "deny")' "$o/audit.log" \
     >/dev/null || fail "$mode: the audit log lacks records: $(cat "$o/audit.log")"
 }
@@ -359,6 +362,7 @@ forms() {
   for k in 0 1 2; do
     b="$(printf '%*s%s' "$k" '' "$v" | base64 -w0)"
     start=$((k == 0 ? 0 : 4))
+    # shellcheck disable=SC2017 # whole base64 groups: the truncation is the point
     end=$(((k + ${#v}) / 3 * 4))
     echo "${b:start:end-start}"
   done
