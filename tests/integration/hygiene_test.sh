@@ -5,15 +5,27 @@
 #
 # The fd checks use the path that opens the most: a signed image (policy,
 # registries.d, key file, gpgme and gpg, the verification cache), a json
-# --log file, the audit log and the state directory. Every output of every
-# command is kept under $OUT, so that checks over all of moat's output (e.g.
-# that no secret value appears in any of it) grep one directory plus the
-# audit and runc logs.
+# --log file, the audit log and the state directory.
+#
+# Secrets never reach an output: with a profile giving three secrets (two
+# from a plain store, one sealed), in enforce and in audit mode, every
+# moat-runtime call runs with runc's --log (json) and --debug: create,
+# start, exec (argv, --process, a refused --cap), state, list, kill,
+# delete, run, a text --log and stderr alone; creates refused after the
+# secrets are read (a missing, an oversized and a tampered secret; runc
+# failing after moat delivered them; moat failing after the tmpfs is
+# filled); a bundle the profile refuses (enforce) or only records (audit);
+# and `moat explain` / `moat verify` of the same bundles. Every stdout,
+# stderr and log, the rewritten config.json, the audit log, and copies of
+# moat's state_dir (all but the secret files) and of runc's state root are
+# collected under $OUT, which is then searched for each value (random per
+# run) as is, in hex and in base64; a hit fails with the file's name.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/fake_docker.sh"
 need_root
-need_cmd "$RUNC" jq skopeo gpg
+need_cmd "$RUNC" jq skopeo gpg python3
 need_moat_runtime
+[[ -x "$MOAT_CLI" ]] || fail "moat CLI not built: $MOAT_CLI"
 
 W="$(tmp_dir work)"
 OUT="$W/out"
@@ -157,7 +169,212 @@ id="$(new_id prof)"
 "$RUNC" --root "$RUNC_ROOT" delete --force "$id" >/dev/null 2>&1 || true
 chmod 0755 "$P"
 
-# Every output moat produced in this test: $OUT, the audit log, the runc logs.
-# (Checks over all output, such as secret values never appearing, go here.)
-ls "$OUT" >/dev/null
+echo "== secrets: no value in any output"
+# Values new every run; each is searched for as is, in hex, and in base64 at
+# the three alignments it can take inside a longer base64 text.
+rand() { head -c 24 /dev/urandom | base64 | tr '+/' 'Zz'; }
+VALS=("hyg-db-$(rand)" "hyg-cert-$(rand)" "hyg-api-$(rand)")
+mkdir -m 0755 "$W/store" "$W/store/db" "$W/sealed" "$W/sprofiles"
+printf '%s' "${VALS[0]}" >"$W/store/db/password"
+printf '%s' "${VALS[1]}" >"$W/store/cert"
+chmod 0600 "$W/store/db/password" "$W/store/cert"
+"$MOAT_CLI" secret keygen --out "$W/store.key" >"$OUT/keygen.out" 2>&1 || fail "keygen failed"
+printf '%s' "${VALS[2]}" | "$MOAT_CLI" secret seal --key "$W/store.key" --name api-token \
+  --out "$W/sealed/api-token" >"$OUT/seal.out" 2>&1 || fail "seal failed"
+cp -R "$MOAT_SOURCE_DIR"/profiles/. "$W/sprofiles/"
+jq '.secrets = [
+  {"store": "vault", "name": "db/password", "target": "/run/secrets/db"},
+  {"store": "vault", "name": "cert", "target": "/etc/app/cert", "mode": "0444"},
+  {"store": "sealed", "name": "api-token", "target": "/etc/app/api", "uid": 0, "gid": 65534, "mode": "0440"}]' \
+  "$MOAT_SOURCE_DIR/profiles/restricted.json" >"$W/sprofiles/withsecrets.json"
+chmod 0644 "$W"/sprofiles/*.json
+export MOAT_PROFILES_DIR="$W/sprofiles"
+# What the container prints: the secrets' digests, which must match.
+want_sums="$(for v in "${VALS[@]}"; do printf '%s' "$v" | sha256sum | cut -d' ' -f1; done)"
+sums='sha256sum /run/secrets/db /etc/app/cert /etc/app/api | cut -d" " -f1'
+
+# mr DIR NAME ARGS...: moat-runtime ARGS with runc's --log (json) and
+# --debug; stdout, stderr and the log all go to DIR/NAME.*. Its status is mr's.
+mr() {
+  local d="$1" n="$2"
+  shift 2
+  "$MOAT_RUNTIME" --root "$RUNC_ROOT" --log "$d/$n.log" --log-format json --debug "$@" \
+    </dev/null >"$d/$n.out" 2>"$d/$n.err"
+}
+# cli DIR NAME ARGS...: the moat CLI, output to DIR/NAME.*; 0 or 3 (allow,
+# refuse) is fine, anything else a failure.
+cli() {
+  local d="$1" n="$2" rc=0
+  shift 2
+  "$MOAT_CLI" "$@" </dev/null >"$d/$n.out" 2>"$d/$n.err" || rc=$?
+  ((rc == 0 || rc == 3)) || fail "moat $*: exit $rc: $(cat "$d/$n.err")"
+}
+# snapshot DIR NAME: moat's state_dir (all but the secret files themselves)
+# and runc's state root into DIR/NAME.state/.
+snapshot() {
+  mkdir -p "$1/$2.state"
+  tar -C "$(dirname "$MOAT_CONFIG")/state" --exclude='./secrets/*/fs/*' -cf - . |
+    tar -C "$1/$2.state" -xf - || fail "snapshot of the state_dir failed"
+  # runc's state.json files (runc's directories also hold a fifo).
+  find "$RUNC_ROOT" -name state.json | while read -r f; do
+    mkdir -p "$1/$2.state/runc/${f%/state.json}"
+    cp "$f" "$1/$2.state/runc/$f"
+  done
+}
+# wait_sums FILE: until FILE holds the container's three digests.
+wait_sums() {
+  for _ in $(seq 100); do
+    [[ "$(grep -c '^[0-9a-f]\{64\}$' "$1")" -ge 3 ]] && break
+    sleep 0.1
+  done
+  assert_eq "$(grep '^[0-9a-f]\{64\}$' "$1" | head -n3)" "$want_sums" "secret digests in $1"
+}
+# refused_create NAME WANT: in secret_round (its $mode and $o), a create of a
+# fresh bundle fails with WANT on stderr; delete --force follows.
+refused_create() {
+  local n="$1" want="$2" rb="$W/s-$mode-$1" rid
+  rid="$(cid "s-$mode-$n")"
+  make_bundle "$rb" '["true"]'
+  if mr "$o" "$n" create --bundle "$rb" "$rid"; then fail "$mode: $n: create worked"; fi
+  grep -qF -- "$want" "$o/$n.err" || fail "$mode: $n: stderr lacks '$want': $(cat "$o/$n.err")"
+  cp "$rb/config.json" "$o/$n.config.json"
+  mr "$o" "$n-delete" delete --force "$rid" || true
+  echo "ok: $mode: $n: $(tail -n1 "$o/$n.err" | cut -c1-160)"
+}
+# secret_round MODE: the calls the header lists, in enforce or audit MODE, with its own
+# moat.conf and state_dir ($W/s-MODE); outputs under $OUT/MODE.
+secret_round() {
+  local mode="$1" cdir="$W/s-$1" o="$OUT/$1" b id
+  mkdir -m 0755 "$o"
+  moat_env "$cdir" "$mode" withsecrets
+  moat_conf_jq '.secret_stores = {vault: {path: $s}, sealed: {path: $z, key: $k}}' \
+    --arg s "$W/store" --arg z "$W/sealed" --arg k "$W/store.key"
+  cp "$MOAT_CONFIG" "$o/moat.conf"
+
+  echo "-- $mode: explain, verify, create, start, exec, state, delete"
+  b="$W/s-$mode-b"
+  id="$(cid "s-$mode")"
+  make_bundle "$b" "$(jq -nc --arg p "$sums; sleep 30" '["sh","-c",$p]')"
+  cli "$o" explain explain --bundle "$b" --id "$id"
+  cli "$o" explain-json explain --bundle "$b" --id "$id" --output json
+  cli "$o" verify verify --bundle "$b" --id "$id"
+  cli "$o" verify-json verify --bundle "$b" --id "$id" --output json
+  mr "$o" create create --bundle "$b" "$id" || fail "$mode: create failed: $(cat "$o/create.err")"
+  cp "$b/config.json" "$o/config.json.rewritten"
+  jq -e '[.mounts[] | select(.source | contains("/secrets/"))] | length == 3' "$b/config.json" >/dev/null ||
+    fail "$mode: the rewrite lacks the secret mounts"
+  mr "$o" start start "$id" || fail "$mode: start failed: $(cat "$o/start.err")"
+  wait_sums "$o/create.out"
+  mr "$o" exec exec "$id" sh -c "$sums" || fail "$mode: exec failed: $(cat "$o/exec.err")"
+  wait_sums "$o/exec.out"
+  # As the container's own user: 65534 under enforce, 0 (unchanged) under audit.
+  jq -n --arg p "$sums" --argjson u "$([[ "$mode" == enforce ]] && echo 65534 || echo 0)" \
+    '{args: ["sh","-c",$p], cwd: "/", env: ["PATH=/bin"], user: {uid: $u, gid: $u}}' >"$o/process.json"
+  mr "$o" exec-process exec --process "$o/process.json" "$id" || fail "$mode: exec --process failed"
+  wait_sums "$o/exec-process.out"
+  if mr "$o" exec-cap exec --cap CAP_SYS_ADMIN "$id" true && [[ "$mode" == enforce ]]; then
+    fail "$mode: exec --cap CAP_SYS_ADMIN was not refused"
+  fi
+  mr "$o" state state "$id" || fail "$mode: state failed"
+  mr "$o" list list --format json || fail "$mode: list failed"
+  snapshot "$o" running
+  # The rewritten bundle names moat's secrets directory: explain and verify refuse it.
+  cli "$o" explain-after explain --bundle "$b" --id "$id" --output json
+  cli "$o" verify-after verify --bundle "$b" --id "$id"
+  mr "$o" kill kill "$id" KILL || fail "$mode: kill failed"
+  for _ in $(seq 50); do
+    [[ "$("$RUNC" --root "$RUNC_ROOT" state "$id" | jq -r .status)" == stopped ]] && break
+    sleep 0.1
+  done
+  mr "$o" delete delete "$id" || fail "$mode: delete failed: $(cat "$o/delete.err")"
+
+  echo "-- $mode: run, a text --log, stderr only"
+  b="$W/s-$mode-run"
+  make_bundle "$b" "$(jq -nc --arg p "$sums" '["sh","-c",$p]')"
+  mr "$o" run run --bundle "$b" "$(cid "s-$mode-run")" || fail "$mode: run failed: $(cat "$o/run.err")"
+  wait_sums "$o/run.out"
+  b="$W/s-$mode-text"
+  make_bundle "$b" '["true"]'
+  id="$(cid "s-$mode-text")"
+  "$MOAT_RUNTIME" --root "$RUNC_ROOT" --log "$o/text.log" --debug create --bundle "$b" "$id" \
+    </dev/null >"$o/text.out" 2>"$o/text.err" || fail "$mode: create with a text log failed"
+  "$MOAT_RUNTIME" --root "$RUNC_ROOT" --debug delete --force "$id" >"$o/stderr-only.out" 2>&1 ||
+    fail "$mode: delete failed"
+
+  echo "-- $mode: refusals after secrets are read"
+  mv "$W/store/cert" "$W/cert.moved" # the first secret is read, the second is missing
+  refused_create missing 'secret "vault/cert": not found'
+  mv "$W/cert.moved" "$W/store/cert"
+  moat_conf_jq '.secret_max_bytes = 8'
+  refused_create oversized 'larger than the limit of 8 bytes'
+  moat_conf_jq 'del(.secret_max_bytes)'
+  cp "$W/sealed/api-token" "$W/api-token.good"
+  python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[-3]^=1; open(p,"wb").write(b)' \
+    "$W/sealed/api-token"
+  refused_create tampered 'authentication failed'
+  cp "$W/api-token.good" "$W/sealed/api-token"
+  rm "$W/api-token.good"
+  # moat delivers the secrets and rewrites config.json, then runc fails.
+  b="$W/s-$mode-nobin"
+  id="$(cid "s-$mode-nobin")"
+  make_bundle "$b" '["/no/such/binary"]'
+  if mr "$o" nobin create --bundle "$b" "$id"; then fail "$mode: create of a missing binary worked"; fi
+  cp "$b/config.json" "$o/nobin.config.json"
+  mr "$o" nobin-delete delete --force "$id" || fail "$mode: delete --force after runc failed"
+  if [[ "$mode" == enforce ]]; then
+    # moat fails after the tmpfs is filled and config.json written (saving
+    # its record of the container, which audit mode does not keep).
+    mv "$cdir/state/containers" "$cdir/state/containers.moved"
+    touch "$cdir/state/containers"
+    refused_create state-fails "$cdir/state/containers"
+    rm "$cdir/state/containers"
+    mv "$cdir/state/containers.moved" "$cdir/state/containers"
+  fi
+
+  echo "-- $mode: a bundle the profile refuses (no pid namespace)"
+  b="$W/s-$mode-nopid"
+  id="$(cid "s-$mode-nopid")"
+  make_bundle "$b" "$(jq -nc --arg p "$sums" '["sh","-c",$p]')"
+  bundle_jq "$b" '.linux.namespaces |= map(select(.type != "pid"))'
+  cli "$o" nopid-explain explain --bundle "$b" --id "$id"
+  if [[ "$mode" == enforce ]]; then
+    if mr "$o" nopid run --bundle "$b" "$id"; then fail "enforce: a bundle without a pid namespace ran"; fi
+  else
+    mr "$o" nopid run --bundle "$b" "$id" || fail "audit: nopid run failed: $(cat "$o/nopid.err")"
+    wait_sums "$o/nopid.out"
+  fi
+  cp "$b/config.json" "$o/nopid.config.json"
+  snapshot "$o" end
+  cp "$cdir/audit.log" "$o/audit.log"
+  jq -e -s --arg m "$mode" 'length >= 8 and all(.mode == $m) and any(.decision == "deny")' "$o/audit.log" \
+    >/dev/null || fail "$mode: the audit log lacks records: $(cat "$o/audit.log")"
+}
+secret_round enforce
+secret_round audit
+
+# forms VALUE: the value, its hex, its base64 at the three alignments (only
+# the characters that depend on nothing but the value).
+forms() {
+  local v="$1" k b start end
+  echo "$v"
+  printf '%s' "$v" | od -An -tx1 | tr -d ' \n'
+  echo
+  for k in 0 1 2; do
+    b="$(printf '%*s%s' "$k" '' "$v" | base64 -w0)"
+    start=$((k == 0 ? 0 : 4))
+    # shellcheck disable=SC2017 # whole base64 groups: the truncation is the point
+    end=$(((k + ${#v}) / 3 * 4))
+    echo "${b:start:end-start}"
+  done
+}
+files="$(find "$OUT" -type f | wc -l)"
+((files > 100)) || fail "only $files output files: the collection missed something"
+for v in "${VALS[@]}"; do
+  while read -r f; do
+    if hits="$(grep -rlF -D skip -- "$f" "$OUT")"; then
+      fail "a secret value (as '$f') is in: $hits"
+    fi
+  done < <(forms "$v")
+done
+echo "ok: no secret value, in hex or base64, in the $files files of $OUT"
 echo "PASS"
