@@ -14,7 +14,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libyajl-dev libcap-dev libseccomp-dev libmount-dev libssl-dev libgpgme-dev libyaml-dev
   # unit tests, lint
-  catch2 clang clang-tidy clang-format
+  catch2 clang clang-tidy clang-format shellcheck
   # fuzzing (scripts/fuzz.sh): libFuzzer and the sanitizer runtimes for clang
   libclang-rt-14-dev
   # integration tests and bench

@@ -309,7 +309,7 @@ new_id() {
 moat_env() {
   local dir="$1" mode="${2:-enforce}" profile="${3:-restricted}"
   local profiles="${MOAT_PROFILES_DIR:-$MOAT_SOURCE_DIR/profiles}"
-  mkdir -p -m 0755 "$dir"
+  mkdir -p "$dir"
   chmod 0755 "$dir"
   [[ -d "$dir/state" ]] || mkdir -m 0700 "$dir/state"
   # A trust policy that accepts any image (tests of signatures write their own)

@@ -25,7 +25,7 @@ cp "$B/config.json" "$W/plain.orig.json"
 id="$(new_id plain)"
 out="$(cd "$B" && moat run "$id" 2>&1)" || fail "run failed: $out"
 echo "$out"
-lines=($out)
+read -r -d "" -a lines <<<"$out" || true
 assert_eq "${lines[0]}" 65534 "uid"
 assert_eq "${lines[1]}" 65534 "gid"
 assert_match "$out" $'CapEff:\t0000000000000000' "CapEff"
@@ -34,7 +34,7 @@ assert_match "$out" $'NoNewPrivs:\t1' "NoNewPrivs"
 assert_match "$out" $'\n1024\n' "pids.max"
 assert_match "$out" 'root-ro' "read-only rootfs"
 assert_match "$out" 'tmp-rw' "writable /tmp"
-ls -A "$B" | grep -q '^\.config\.json\.moat-' && fail "temporary file left in the bundle"
+compgen -G "$B/.config.json.moat-*" >/dev/null && fail "temporary file left in the bundle"
 jq -e '.process.user.uid == 65534 and .root.readonly == true' "$B/config.json" >/dev/null ||
   fail "config.json was not rewritten"
 jq -e --slurpfile o "$W/plain.orig.json" '.hostname == $o[0].hostname and .linux.maskedPaths == $o[0].linux.maskedPaths' \

@@ -45,7 +45,7 @@ run() { docker run --rm --runtime moat --network none "$@"; }
 
 nothing_left() {
   local left
-  left="$(ls -A "$STATE/secrets" 2>/dev/null | grep -v '^\.lock$' || true)"
+  left="$(find "$STATE/secrets" -mindepth 1 -maxdepth 1 ! -name .lock -printf '%f ' 2>/dev/null || true)"
   [[ -z "$left" ]] || fail "secrets left on the host: $left"
   [[ -z "$(mounts_under "$STATE/secrets")" ]] || fail "a secrets tmpfs is still mounted"
 }

@@ -153,7 +153,7 @@ run_true() {
 }
 
 echo "== runc run removes its container itself: the next create sweeps the secrets"
-assert_eq "$(ls "$STATE/secrets" | grep -c "^$id3\$")" 1 "run left its secrets for the sweep"
+[[ -d "$STATE/secrets/$id3" ]] || fail "run did not leave its secrets for the sweep"
 run_true
 [[ -e "$STATE/secrets/$id3" ]] && fail "the sweep left $id3's secrets"
 

@@ -35,13 +35,13 @@ failures=0
 # agree NAME EXPECT MOAT_CMD... -- REFERENCE_CMD...: both commands' exit status
 # (0 = accept) must agree, and match EXPECT (accept|reject|any).
 agree() {
-  local name="$1" expect="$2" moat=() ref=() moat_v ref_v out
+  local name="$1" expect="$2" moat=() reference=() moat_v ref_v out
   shift 2
   while [[ "$1" != -- ]]; do moat+=("$1"); shift; done
   shift
-  ref=("$@")
+  reference=("$@")
   if out="$("${moat[@]}" 2>&1)"; then moat_v=accept; else moat_v=reject; fi
-  if "${ref[@]}" >/dev/null 2>&1; then ref_v=accept; else ref_v=reject; fi
+  if "${reference[@]}" >/dev/null 2>&1; then ref_v=accept; else ref_v=reject; fi
   if [[ "$moat_v" != "$ref_v" ]]; then
     echo "FAIL $name: moat=$moat_v reference=$ref_v; moat said: $out" >&2
     failures=$((failures + 1))

@@ -192,7 +192,7 @@ tail -n1 "$W/conf/audit.log" | jq -e --arg d "$DIGEST" '.decision == "allow" and
   .image.verdict == "pass" and .image.verdict_digest == $d and
   .image.verdict_counts == "CRITICAL=0 HIGH=0 MEDIUM=0 LOW=0 UNKNOWN=0" and
   .image.verdict_age_hours == "0"' >/dev/null || fail "audit: $(tail -n1 "$W/conf/audit.log")"
-ls "$W/conf/state/cache/verdicts" | grep -q . || fail "no cached verdict under state_dir"
+compgen -G "$W/conf/state/cache/verdicts/*" >/dev/null || fail "no cached verdict under state_dir"
 runs "fresh clean verdict, cached"
 moat verify "$IMG" | grep -q '^verdict: *pass (verdicts)' || fail "moat verify: $(moat verify "$IMG")"
 
