@@ -1,5 +1,7 @@
 #include "launcher/harden.h"
 
+#include <optional>
+
 #include "base/json_read.h"
 #include "launcher/deny.h"
 #include "launcher/process_fit.h"
@@ -27,16 +29,30 @@ Status ApplyReadonlyRoot(Value* config, const Profile& profile, Outcome* out) {
   return Status::Ok();
 }
 
+// True if `inner` lies strictly below `outer` (both clean absolute paths).
+bool IsBelow(const std::string& inner, const std::string& outer) {
+  if (outer == "/") return inner != "/";
+  return inner.size() > outer.size() && inner.compare(0, outer.size(), outer) == 0 &&
+         inner[outer.size()] == '/';
+}
+
 // Adds the profile's tmpfs mounts where the config has no mount at that
-// destination. runc gives a tmpfs the mode of the directory it covers in the
-// image, so the owner is set to the container's user to keep it writable.
+// destination. runc mounts in order, so the tmpfs goes before the first
+// mount below its path that no later mount above it covers anyway (an
+// appended /tmp would hide a bind mount at /tmp/data), else at the end.
+// runc gives a tmpfs the mode of the directory it covers in the image, so
+// the owner is set to the container's user to keep it writable.
 Status ApplyTmpfs(Value* config, const Profile& profile, Outcome* out) {
   if (profile.tmpfs.empty()) return Status::Ok();
   Value* mounts = config->Find("mounts");
   if (mounts == nullptr || mounts->is_null()) mounts = &config->Set("mounts", Value::Array());
   MOAT_TRY(json::ExpectType(*mounts, json::Type::kArray, "mounts"));
   for (const auto& t : profile.tmpfs) {
+    const std::string path = CleanPath(t.path);
     bool present = false;
+    // The first mount below `path` after every mount at a parent of it.
+    std::optional<size_t> first_below;
+    std::string below;
     for (size_t i = 0; i < mounts->items().size(); ++i) {
       const Value& m = mounts->items()[i];
       const std::string at = json::Index("mounts", i);
@@ -45,7 +61,14 @@ Status ApplyTmpfs(Value* config, const Profile& profile, Outcome* out) {
       if (d == nullptr) return Error{at + ".destination: missing"};
       auto dest = json::ReadString(*d, at + ".destination");
       if (!dest.ok()) return dest.error();
-      present = present || CleanPath(*dest) == CleanPath(t.path);
+      const std::string clean = CleanPath(*dest);
+      present = present || clean == path;
+      if (IsBelow(path, clean)) {
+        first_below.reset();
+      } else if (IsBelow(clean, path) && !first_below) {
+        first_below = i;
+        below = *dest;
+      }
     }
     if (present) continue;
     Value m = Value::Object();
@@ -57,8 +80,12 @@ Status ApplyTmpfs(Value* config, const Profile& profile, Outcome* out) {
     opts.Append(Value::String("uid=" + std::to_string(out->uid)));
     opts.Append(Value::String("gid=" + std::to_string(out->gid)));
     m.Set("options", std::move(opts));
-    mounts->Append(std::move(m));
-    out->changes.push_back("mounts: added tmpfs " + t.path);
+    auto& items = mounts->items();
+    const std::string where =
+        first_below ? " before " + json::Index("mounts", *first_below) + " (" + below + ")" : "";
+    const size_t at = first_below.value_or(items.size());
+    items.insert(items.begin() + static_cast<std::ptrdiff_t>(at), std::move(m));
+    out->changes.push_back("mounts: added tmpfs " + t.path + where);
   }
   return Status::Ok();
 }

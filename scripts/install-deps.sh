@@ -20,6 +20,10 @@ PACKAGES=(
   # integration tests and bench
   runc docker.io containerd podman busybox-static jq skopeo docker-registry python3 time
   gnupg openssl
+  # tests/tools/ocivalidate (oci_parity_test.sh): runtime-tools' validate package,
+  # the runtime-spec JSON schema and gojsonschema, built with Go in GOPATH mode
+  golang-go golang-github-opencontainers-runtime-tools-dev
+  golang-github-opencontainers-specs-dev golang-github-xeipuuv-gojsonschema-dev
   # contrib/ tried for real (podman, a CRI client), man page lint, completions, YAML
   podman mandoc zsh python3-yaml python3-grpcio
 )

@@ -162,6 +162,15 @@ Status CheckBundle(const Context& ctx) {
   const std::string verb = VerbName(ctx.inv.verb);
   const std::string id = ctx.inv.ContainerId();
   if (!ValidContainerId(id)) return Error{verb + ": container id \"" + id + "\" is not valid"};
+  // runc refuses an id it already has, but only after moat would have
+  // rewritten this bundle and replaced that container's state record (the
+  // ceiling its exec calls are held to) with this bundle's: refuse it first,
+  // touching nothing. (Two creates of one new id at once can both pass here;
+  // runc lets one through.)
+  const std::string root = RuntimeRoot(ctx.inv.global.root, ctx.config.runtime);
+  if (RuntimeHasContainer(root, id)) {
+    return Error{verb + ": container \"" + id + "\" already exists under " + root};
+  }
   // Secrets of containers that are gone (a crash, a failed create, runc run).
   SweepSecretDirs(ctx.config.state_dir, ctx.log);
   auto plan = PlanBundle(ctx.config, id, BundlePath(ctx.inv));

@@ -45,12 +45,6 @@ std::string StartTime(int64_t pid) {
   return text->substr(pos, text->find(' ', pos) - pos);
 }
 
-bool ContainerExists(const std::string& root, const std::string& id) {
-  struct stat st {};
-  return ::lstat((root + "/" + id + "/state.json").c_str(), &st) == 0 ||
-         ::lstat((root + "/" + id + "/status").c_str(), &st) == 0;  // crun
-}
-
 // <state_dir>/secrets, held under its flock for as long as this lives.
 struct LockedBase {
   std::string path;
@@ -103,7 +97,7 @@ Result<Owner> ReadOwner(int basefd, const std::string& id, const std::string& di
 bool Stale(int basefd, const std::string& id, const std::string& display) {
   auto o = ReadOwner(basefd, id, display);
   if (!o.ok()) return o.error().err == 0 || o.error().err == ENOENT;
-  if (ContainerExists(o->root, id)) return false;
+  if (RuntimeHasContainer(o->root, id)) return false;
   return o->pid <= 0 || o->start.empty() || StartTime(o->pid) != o->start;
 }
 

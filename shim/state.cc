@@ -1,6 +1,7 @@
 #include "shim/state.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/fs.h"
@@ -87,6 +88,13 @@ void RemoveContainerState(const std::string& state_dir, const std::string& id) {
   if (!ValidContainerId(id)) return;
   const std::string file = state_dir + "/containers/" + id + ".json";
   ::unlink(file.c_str());
+}
+
+bool RuntimeHasContainer(const std::string& root, const std::string& id) {
+  if (!ValidContainerId(id)) return false;
+  struct stat st {};
+  return ::lstat((root + "/" + id + "/state.json").c_str(), &st) == 0 ||
+         ::lstat((root + "/" + id + "/status").c_str(), &st) == 0;
 }
 
 }  // namespace moat::shim

@@ -26,4 +26,8 @@ Result<std::optional<ContainerState>> LoadContainerState(const std::string& stat
                                                          const std::string& id);
 void RemoveContainerState(const std::string& state_dir, const std::string& id);
 
+/// True if the runtime whose state root is `root` has a container `id`
+/// (runc's <root>/<id>/state.json, crun's <root>/<id>/status).
+bool RuntimeHasContainer(const std::string& root, const std::string& id);
+
 }  // namespace moat::shim

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # clang-format (Google base, 100 columns) and clang-tidy (.clang-tidy's
-# allowlist) over the project's C++ sources, shellcheck over its scripts.
-# Usage: lint.sh SOURCE_DIR BUILD_DIR
+# allowlist) over the project's C++ sources, gofmt and go vet over its Go
+# test tool, shellcheck over its scripts. Usage: lint.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src="$1" build="$2"
 cd "$src"
@@ -12,6 +12,21 @@ command -v clang-format >/dev/null && command -v clang-tidy >/dev/null || {
 mapfile -t files < <(git ls-files '*.cc' '*.h' 2>/dev/null || find base launcher shim verify tests -name '*.cc' -o -name '*.h')
 echo "clang-format: ${#files[@]} files"
 clang-format --dry-run -Werror "${files[@]}"
+# Go (tests/tools/ocivalidate): gofmt, and go vet in GOPATH mode as
+# tests/CMakeLists.txt builds it, where Debian's Go packages are installed.
+if command -v gofmt >/dev/null; then
+  mapfile -t gofiles < <(git ls-files '*.go' 2>/dev/null || find tests/tools -name '*.go')
+  echo "gofmt: ${#gofiles[@]} files"
+  unformatted="$(gofmt -l "${gofiles[@]}")"
+  [[ -z "$unformatted" ]] || {
+    echo "gofmt: not formatted: $unformatted"
+    exit 1
+  }
+  if [[ -d /usr/share/gocode/src/github.com/opencontainers/runtime-tools/validate ]]; then
+    (cd tests/tools/ocivalidate && GO111MODULE=off GOFLAGS='' GOPATH=/usr/share/gocode \
+      GOCACHE="$build/tests/gocache" go vet .)
+  fi
+fi
 mapfile -t units < <(printf '%s\n' "${files[@]}" | grep -E '^(base|cli|launcher|shim|verify)/.*\.cc$')
 echo "clang-tidy: ${#units[@]} translation units"
 rc=0

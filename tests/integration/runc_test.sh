@@ -111,6 +111,15 @@ diff <(moat state "$id" | jq -S 'del(.status)') <("$RUNC" --root "$RUNC_ROOT" st
   fail "state differs"
 assert_eq "$(moat state "$id")" "$("$RUNC" --root "$RUNC_ROOT" state "$id")" "state output"
 
+echo "== a create of an id runc already has touches neither that container's record nor the bundle"
+make_bundle "$W/dup" '["true"]'
+cp "$W/dup/config.json" "$W/dup.orig.json"
+record="$(cat "$W/conf/state/containers/$id.json")"
+if out="$(moat create --bundle "$W/dup" "$id" 2>&1)"; then fail "a second container $id was created: $out"; fi
+assert_match "$out" "container \"$id\" already exists under" "duplicate id error"
+cmp -s "$W/dup/config.json" "$W/dup.orig.json" || fail "the refused create rewrote its bundle"
+assert_eq "$(cat "$W/conf/state/containers/$id.json")" "$record" "state record after the refused create"
+
 echo "== exec is fitted to the profile"
 cat >"$W/process.json" <<'JSON'
 {"terminal":false,"user":{"uid":0,"gid":0},"args":["sh","-c","id -u; grep -E '^(CapEff|CapBnd|NoNewPrivs)' /proc/self/status"],

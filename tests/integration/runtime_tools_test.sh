@@ -9,13 +9,21 @@
 #
 # The suite is not built here: Debian 12 packages runtime-tools only as
 # golang-github-opencontainers-runtime-tools-dev, the Go library (generate,
-# specerror, validate, cgroups, ...) without validation/ or cmd/runtimetest;
-# the source package's tarball is not served by the Debian mirror this
-# machine reaches; and validation/ needs github.com/mndrix/tap-go, which
-# Debian does not package. Point RUNTIME_TOOLS_DIR at a checkout built with
-# `make runtimetest validation-executables` (it holds runtimetest,
+# specerror, validate, cgroups, filepath, error) without validation/ or
+# cmd/runtimetest. The source package that has them,
+# golang-github-opencontainers-runtime-tools 0.9.0+git20220423.g0105384-2,
+# cannot be had either: the Debian mirror this machine reaches serves its
+# .dsc (HTTP 200) but not the .orig.tar.xz the .dsc names (HTTP 404), so
+# `apt-get source` fails. And validation/ needs github.com/mndrix/tap-go,
+# which Debian does not package. Point RUNTIME_TOOLS_DIR at a checkout built
+# with `make runtimetest validation-executables` (it holds runtimetest,
 # rootfs-amd64.tar.gz and validation/**/*.t) to run it; otherwise the test
 # is skipped with that reason.
+#
+# What runs here instead is oci_parity_test.sh: runtime-tools' validate
+# package (from that -dev package) on every config moat rewrites, and
+# lifecycle scenarios named after the validation tests, under bare runc and
+# under moat-runtime, compared.
 #
 # RUNTIME_TOOLS_TESTS: space-separated test names to run (default: all);
 # RUNTIME_TOOLS_TIMEOUT: seconds per test and runtime (default 120).
@@ -27,9 +35,10 @@ need_moat_runtime
 RT="${RUNTIME_TOOLS_DIR:-}"
 if [[ -z "$RT" ]]; then
   skip "runtime-tools validation suite not available: Debian 12 ships only its Go library" \
-    "(golang-github-opencontainers-runtime-tools-dev: no validation/, no cmd/runtimetest)," \
-    "its source tarball is not on the reachable mirror, and validation/ needs" \
-    "github.com/mndrix/tap-go (not in Debian); set RUNTIME_TOOLS_DIR to a built checkout"
+    "(golang-github-opencontainers-runtime-tools-dev: no validation/, no cmd/runtimetest);" \
+    "the mirror serves the source package's .dsc but not its .orig.tar.xz (404), and" \
+    "validation/ needs github.com/mndrix/tap-go (not in Debian). Set RUNTIME_TOOLS_DIR" \
+    "to a built checkout; oci_parity_test.sh runs the parity checks that can run here"
 fi
 [[ -x "$RT/runtimetest" ]] || fail "$RT: no runtimetest (run make runtimetest validation-executables there)"
 mapfile -t all < <(cd "$RT" && find validation -name '*.t' -type f | sort)

@@ -95,6 +95,44 @@ TEST_CASE("harden: restricted on runc's default spec") {
   }
 }
 
+// runc mounts in order: a tmpfs appended after a mount below its path would
+// hide that mount (runtime-tools' validate warns "/tmp/data will be covered
+// by /tmp"; tests/integration/oci_parity_test.sh found it).
+TEST_CASE("harden: the profile's tmpfs goes before the mounts below its path") {
+  auto [dests, want] = GENERATE(table<std::string, std::string>({
+      {R"(["/proc","/dev"])", R"(["/proc","/dev","/tmp"])"},
+      {R"(["/proc","/tmp/data","/dev","/tmp/x/y"])",
+       R"(["/proc","/tmp","/tmp/data","/dev","/tmp/x/y"])"},
+      {R"(["/tmp/a","/","/tmp/b"])", R"(["/tmp/a","/","/tmp","/tmp/b"])"},
+      {R"(["/tmp/a","/"])", R"(["/tmp/a","/","/tmp"])"},
+      {R"(["/tmpfs","/proc"])", R"(["/tmpfs","/proc","/tmp"])"},
+      {R"(["/tmp/../tmp/data"])", R"(["/tmp","/tmp/../tmp/data"])"},
+      {R"(["/tmp/"])", R"(["/tmp/"])"},
+  }));
+  Value config = Config();
+  Value mounts = Value::Array();
+  auto list = Parse(dests);
+  REQUIRE(list.ok());
+  for (const auto& d : list->items()) {
+    Value m = Value::Object();
+    m.Set("destination", d);
+    m.Set("type", Value::String("bind"));
+    m.Set("source", Value::String("/srv"));
+    m.Set("options", Parse(R"(["rbind","ro"])").value());
+    mounts.Append(std::move(m));
+  }
+  config.Set("mounts", std::move(mounts));
+  FakeHost host;
+  auto out = HardenConfig(&config, Load("restricted"), host);
+  REQUIRE(out.ok());
+  Value got = Value::Array();
+  for (const auto& m : config.Find("mounts")->items()) got.Append(*m.Find("destination"));
+  CHECK(Serialize(got) == want);
+  if (want.find("\"/tmp\",\"/tmp/") != std::string::npos) {
+    CHECK(Mentions(out->changes, "mounts: added tmpfs /tmp before mounts["));
+  }
+}
+
 TEST_CASE("harden: unknown fields and number spellings survive the rewrite") {
   auto v = Parse(
       R"({"ociVersion":"1.0.2","x-vendor":{"n":1.0e2,"list":[1,2.50]},"process":{"user":{"uid":1000,"gid":1000},"args":["sh"]},"root":{"path":"rootfs"},"linux":{"namespaces":[{"type":"pid"},{"type":"network"},{"type":"ipc"},{"type":"uts"},{"type":"mount"}],"resources":{"pids":{"limit":100},"memory":{"limit":1.5e9}}}})");
