@@ -1,6 +1,5 @@
 #include "launcher/harden.h"
 
-#include <optional>
 
 #include "base/json_read.h"
 #include "launcher/deny.h"
@@ -51,7 +50,9 @@ Status ApplyTmpfs(Value* config, const Profile& profile, Outcome* out) {
     const std::string path = CleanPath(t.path);
     bool present = false;
     // The first mount below `path` after every mount at a parent of it.
-    std::optional<size_t> first_below;
+    // (None is size_t(-1): g++ -O2 took an optional<size_t> here for maybe-uninitialized.)
+    constexpr size_t kNone = static_cast<size_t>(-1);
+    size_t first_below = kNone;
     std::string below;
     for (size_t i = 0; i < mounts->items().size(); ++i) {
       const Value& m = mounts->items()[i];
@@ -64,8 +65,8 @@ Status ApplyTmpfs(Value* config, const Profile& profile, Outcome* out) {
       const std::string clean = CleanPath(*dest);
       present = present || clean == path;
       if (IsBelow(path, clean)) {
-        first_below.reset();
-      } else if (IsBelow(clean, path) && !first_below) {
+        first_below = kNone;
+      } else if (IsBelow(clean, path) && first_below == kNone) {
         first_below = i;
         below = *dest;
       }
@@ -82,8 +83,9 @@ Status ApplyTmpfs(Value* config, const Profile& profile, Outcome* out) {
     m.Set("options", std::move(opts));
     auto& items = mounts->items();
     const std::string where =
-        first_below ? " before " + json::Index("mounts", *first_below) + " (" + below + ")" : "";
-    const size_t at = first_below.value_or(items.size());
+        first_below != kNone ? " before " + json::Index("mounts", first_below) + " (" + below + ")"
+                             : "";
+    const size_t at = first_below != kNone ? first_below : items.size();
     items.insert(items.begin() + static_cast<std::ptrdiff_t>(at), std::move(m));
     out->changes.push_back("mounts: added tmpfs " + t.path + where);
   }
