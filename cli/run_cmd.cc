@@ -23,6 +23,7 @@
 #include "shim/argv.h"
 #include "shim/bundle.h"
 #include "shim/runtime.h"
+#include "shim/secret_dir.h"
 #include "shim/state.h"
 #include "verify/oci_layout.h"
 
@@ -130,8 +131,12 @@ int RunRun(const std::vector<std::string>& args) {
     if (!fd.ok()) return fd.error();
     MOAT_TRY(ReplaceFileAt(fd->get(), "config.json", json::Serialize(plan->config), nullptr,
                            dir + "/config.json"));
+    // This process runs the container (runc run, foreground) to its end.
+    auto creator = shim::ThisCreator(shim::RuntimeRoot("", config->runtime));
+    if (!creator.ok()) return creator.error();
     return shim::SaveContainerState(
-        config->state_dir, id, shim::ContainerState{plan->profile.name, plan->outcome.bounding});
+        config->state_dir, id, shim::ContainerState{plan->profile.name, plan->outcome.bounding},
+        *creator);
   };
   Status decided = shim::Decide(ctx, rec, plan->denials, plan->outcome.changes, apply);
   if (!decided.ok()) return Fail(decided.error(), kExitDeny);

@@ -1,6 +1,5 @@
 #include "launcher/harden.h"
 
-
 #include "base/json_read.h"
 #include "launcher/deny.h"
 #include "launcher/process_fit.h"

@@ -165,8 +165,8 @@ Status CheckBundle(const Context& ctx) {
   // runc refuses an id it already has, but only after moat would have
   // rewritten this bundle and replaced that container's state record (the
   // ceiling its exec calls are held to) with this bundle's: refuse it first,
-  // touching nothing. (Two creates of one new id at once can both pass here;
-  // runc lets one through.)
+  // touching nothing. (Two creates of one new id at once can both pass here:
+  // SaveContainerState lets only one of them record the container.)
   const std::string root = RuntimeRoot(ctx.inv.global.root, ctx.config.runtime);
   if (RuntimeHasContainer(root, id)) {
     return Error{verb + ": container \"" + id + "\" already exists under " + root};
@@ -229,8 +229,10 @@ Status CheckBundle(const Context& ctx) {
     // What an earlier moat killed mid-rewrite left beside config.json.
     (void)RemoveStaleTemporaries(p.tf.dir.get(), p.tf.name, kStaleTemporarySeconds);
     // Later exec and update calls are held to this profile and bounding set.
+    auto creator = ThisCreator(root);
+    if (!creator.ok()) return creator.error();
     return SaveContainerState(ctx.config.state_dir, id,
-                              ContainerState{p.profile.name, p.outcome.bounding});
+                              ContainerState{p.profile.name, p.outcome.bounding}, *creator);
   };
   MOAT_TRY(Decide(ctx, rec, p.denials, p.outcome.changes, apply));
   dir.Keep();

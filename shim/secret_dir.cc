@@ -24,27 +24,6 @@ namespace {
 
 constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 
-// Who a secrets directory belongs to.
-struct Owner {
-  std::string root;   // the runtime's state root
-  int64_t pid = 0;    // the moat-runtime that made it (then runc, same pid)
-  std::string start;  // that process's start time, /proc/<pid>/stat field 22
-};
-
-std::string StartTime(int64_t pid) {
-  auto text = ReadFileNoFollow("/proc/" + std::to_string(pid) + "/stat", 4096);
-  if (!text.ok()) return "";
-  size_t paren = text->rfind(')');  // the command name may hold anything
-  if (paren == std::string::npos) return "";
-  size_t pos = paren + 2;
-  for (int field = 3; field < 22; ++field) {  // state is field 3
-    pos = text->find(' ', pos);
-    if (pos == std::string::npos) return "";
-    ++pos;
-  }
-  return text->substr(pos, text->find(' ', pos) - pos);
-}
-
 // <state_dir>/secrets, held under its flock for as long as this lives.
 struct LockedBase {
   std::string path;
@@ -69,7 +48,8 @@ Result<LockedBase> LockBase(const std::string& state_dir, bool create) {
   return b;
 }
 
-Result<Owner> ReadOwner(int basefd, const std::string& id, const std::string& display) {
+// The owner file of <base>/<id>: who created its container.
+Result<Creator> ReadOwner(int basefd, const std::string& id, const std::string& display) {
   UniqueFd dir(::openat(basefd, id.c_str(), kDirFlags));
   if (!dir.valid()) return ErrnoError(display + ": cannot open");
   auto fd = OpenRegularAt(dir.get(), "owner", display + "/owner");
@@ -78,17 +58,7 @@ Result<Owner> ReadOwner(int basefd, const std::string& id, const std::string& di
   if (!text.ok()) return text.error();
   auto doc = json::Parse(*text);
   if (!doc.ok()) return doc.error().Wrap(display + "/owner");
-  Owner o;
-  const json::Value* root = doc->Find("root");
-  const json::Value* pid = doc->Find("pid");
-  const json::Value* start = doc->Find("start");
-  if (root == nullptr || pid == nullptr || start == nullptr || !root->is_string() ||
-      !start->is_string() || !pid->AsInt64(&o.pid)) {
-    return Error{display + "/owner: incomplete"};
-  }
-  o.root = root->text();
-  o.start = start->text();
-  return o;
+  return GetCreator(*doc, display + "/owner");
 }
 
 // Stale: its owner record is unreadable (a crash before it was written), or
@@ -97,8 +67,7 @@ Result<Owner> ReadOwner(int basefd, const std::string& id, const std::string& di
 bool Stale(int basefd, const std::string& id, const std::string& display) {
   auto o = ReadOwner(basefd, id, display);
   if (!o.ok()) return o.error().err == 0 || o.error().err == ENOENT;
-  if (RuntimeHasContainer(o->root, id)) return false;
-  return o->pid <= 0 || o->start.empty() || StartTime(o->pid) != o->start;
+  return CreatorGone(*o, id);
 }
 
 // Removes everything below `dirfd`, `depth` levels deep, never following a
@@ -151,11 +120,9 @@ Status WipeLocked(const LockedBase& b, const std::string& id) {
   return Status::Ok();
 }
 
-Status WriteOwner(int dirfd, const Owner& o, const std::string& display) {
+Status WriteOwner(int dirfd, const Creator& o, const std::string& display) {
   json::Value v = json::Value::Object();
-  v.Set("root", json::Value::String(o.root));
-  v.Set("pid", json::Value::Number(o.pid));
-  v.Set("start", json::Value::String(o.start));
+  SetCreator(o, &v);
   struct stat like {};
   like.st_mode = 0600;
   return ReplaceFileAt(dirfd, "owner", json::Serialize(v) + "\n", &like, display + "/owner");
@@ -214,9 +181,9 @@ Result<SecretDir> SecretDir::Create(const std::string& state_dir, const std::str
   };
   UniqueFd dir(::openat(b->dir.get(), id.c_str(), kDirFlags));
   if (!dir.valid()) return fail(ErrnoError(path + ": cannot open"));
-  Owner o{root, static_cast<int64_t>(::getpid()), StartTime(::getpid())};
-  if (o.start.empty()) return fail(Error{"/proc/self/stat: cannot read the start time"});
-  Status st_owner = WriteOwner(dir.get(), o, path);
+  auto o = ThisCreator(root);
+  if (!o.ok()) return fail(o.error());
+  Status st_owner = WriteOwner(dir.get(), *o, path);
   if (!st_owner.ok()) return fail(st_owner.error());
   if (::mkdirat(dir.get(), "fs", 0700) != 0) return fail(ErrnoError(path + "/fs: cannot create"));
   Status mounted = MountTmpfs(path + "/fs", bytes, files);

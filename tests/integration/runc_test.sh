@@ -156,6 +156,31 @@ if moat delete "$id" >/dev/null 2>&1; then fail "runc deleted a running containe
 moat delete --force "$id" || fail "delete failed"
 [[ -e "$W/conf/state/containers/$id.json" ]] && fail "state record left after delete"
 
+echo "== two creates of one new id at once: the record is the winner's"
+# Under baseline the record keeps each bundle's own bounding set: a loser's
+# record standing for the winner's container would let exec raise it.
+moat_conf_jq '.default_profile = "baseline"'
+for b in narrow wide; do make_bundle "$W/race-$b" '["sleep","30"]'; done
+bundle_jq "$W/race-narrow" '.process.capabilities |= with_entries(.value = ["CAP_KILL"])'
+bundle_jq "$W/race-wide" '.process.capabilities |= with_entries(.value = ["CAP_KILL","CAP_CHOWN"])'
+for round in $(seq 1 20); do
+  id="$(new_id race)"
+  moat create --bundle "$W/race-narrow" "$id" >"$W/race.narrow.out" 2>&1 &
+  p1=$!
+  moat create --bundle "$W/race-wide" "$id" >"$W/race.wide.out" 2>&1 &
+  p2=$!
+  ok=0
+  wait "$p1" && ok=$((ok + 1))
+  wait "$p2" && ok=$((ok + 1))
+  assert_eq "$ok" 1 "round $round: creates that succeeded"
+  winner="$("$RUNC" --root "$RUNC_ROOT" state "$id" | jq -r .bundle)"
+  want="$(jq -c '.process.capabilities.bounding | sort' "$winner/config.json")"
+  got="$(jq -c '.bounding | sort' "$W/conf/state/containers/$id.json")"
+  assert_eq "$got" "$want" "round $round: record of the container runc made (${winner##*/})"
+  moat delete --force "$id" || fail "delete $id failed"
+done
+moat_conf_jq '.default_profile = "restricted"'
+
 echo "== bad input: one line naming the file and field, nothing created"
 B="$W/bad"
 make_bundle "$B" '["true"]'
