@@ -57,10 +57,6 @@ bool ReadDate(std::string_view s, size_t* pos, int64_t* days) {
   return true;
 }
 
-// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
-constexpr int64_t kMinTime = -62167219200;
-constexpr int64_t kMaxTime = 253402300799;
-
 }  // namespace
 
 Result<int64_t> ParseRfc3339(std::string_view s) {
@@ -103,7 +99,7 @@ Result<int64_t> ParseRfc3339(std::string_view s) {
   // An offset can move 0000-01-01 or 9999-12-31 out of four-digit years in
   // UTC, which FormatRfc3339 could not write back as RFC 3339 (Go's
   // time.Time.MarshalJSON refuses such years too).
-  if (t < kMinTime || t > kMaxTime) return bad();
+  if (t < kMinRfc3339Time || t > kMaxRfc3339Time) return bad();
   return t;
 }
 

@@ -11,6 +11,11 @@
 
 namespace moat {
 
+/// The times ParseRfc3339 returns: 0000-01-01T00:00:00Z through
+/// 9999-12-31T23:59:59Z.
+inline constexpr int64_t kMinRfc3339Time = -62167219200;
+inline constexpr int64_t kMaxRfc3339Time = 253402300799;
+
 /// Parses "2026-11-23T14:08:22Z", "2026-11-23T14:08:22.123456789+09:00" and
 /// the like ('T'/'t', 'Z'/'z', a fraction of any length, which is dropped).
 /// The time must fall in years 0000-9999 in UTC, so that FormatRfc3339 can
