@@ -1,5 +1,6 @@
 #include "base/time.h"
 
+#include <cstdio>
 #include <ctime>
 
 namespace moat {
@@ -94,7 +95,12 @@ Result<int64_t> ParseRfc3339(std::string_view s) {
     return bad();
   }
   if (pos != s.size()) return bad();
-  return days * 86400 + int64_t{hh} * 3600 + int64_t{mm} * 60 + ss - offset;
+  const int64_t t = days * 86400 + int64_t{hh} * 3600 + int64_t{mm} * 60 + ss - offset;
+  // An offset can move 0000-01-01 or 9999-12-31 out of four-digit years in
+  // UTC, which FormatRfc3339 could not write back as RFC 3339 (Go's
+  // time.Time.MarshalJSON refuses such years too).
+  if (t < kMinRfc3339Time || t > kMaxRfc3339Time) return bad();
+  return t;
 }
 
 Result<int64_t> ParseDate(std::string_view s) {
@@ -107,11 +113,28 @@ Result<int64_t> ParseDate(std::string_view s) {
 }
 
 std::string FormatRfc3339(int64_t unix_seconds) {
-  const auto t = static_cast<time_t>(unix_seconds);
-  struct tm tm {};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  (void)std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  // Howard Hinnant's civil_from_days: no time_t range limit, and a year of
+  // at least four digits (strftime's %Y writes year 506 as "506").
+  int64_t days = unix_seconds / 86400;
+  int64_t secs = unix_seconds % 86400;
+  if (secs < 0) {
+    secs += 86400;
+    --days;
+  }
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  char buf[64];
+  (void)std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ",
+                      static_cast<long long>(y), static_cast<long long>(m),
+                      static_cast<long long>(d), static_cast<long long>(secs / 3600),
+                      static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
   return buf;
 }
 

@@ -111,7 +111,9 @@ std::string BuildStatement(const StatementSubject& subject, std::string_view pre
   v.Set("_type", json::Value::String(std::string(kStatementV1)));
   v.Set("subject", std::move(subjects));
   v.Set("predicateType", json::Value::String(std::string(predicate_type)));
-  v.Set("predicate", predicate);
+  // The predicate is optional; a null one is left out, as ParseStatement
+  // refuses "predicate": null.
+  if (!predicate.is_null()) v.Set("predicate", predicate);
   return json::Serialize(v);
 }
 

@@ -44,7 +44,8 @@ struct Statement {
 /// object when present. Errors: "<display>: subject[0].digest.sha256: ...".
 Result<Statement> ParseStatement(std::string_view json, const std::string& display);
 
-/// A v1 Statement about one subject, as JSON text.
+/// A v1 Statement about one subject, as JSON text; without a predicate
+/// member when `predicate` is null.
 std::string BuildStatement(const StatementSubject& subject, std::string_view predicate_type,
                            const json::Value& predicate);
 

@@ -1,6 +1,7 @@
 #include "verify/verdict_cache.h"
 
 #include "base/json.h"
+#include "base/time.h"
 #include "verify/payload.h"
 
 namespace moat::verify {
@@ -16,9 +17,11 @@ const Value* Member(const Value& obj, std::string_view key, json::Type type) {
   return v != nullptr && v->type() == type ? v : nullptr;
 }
 
-bool ReadInt(const Value& obj, std::string_view key, int64_t* out) {
+// A time a verified predicate can hold (ParseRfc3339's range): the
+// decision subtracts it from now.
+bool ReadTime(const Value& obj, std::string_view key, int64_t* out) {
   const Value* v = Member(obj, key, json::Type::kNumber);
-  return v != nullptr && v->AsInt64(out);
+  return v != nullptr && v->AsInt64(out) && *out >= kMinRfc3339Time && *out <= kMaxRfc3339Time;
 }
 
 bool ReadText(const Value& obj, std::string_view key, std::string* out) {
@@ -84,8 +87,8 @@ std::optional<VerifiedVerdict> ParseCachedVerdict(std::string_view text) {
       !ReadText(*doc, "scanner_uri", &p.scanner_uri) ||
       !ReadText(*doc, "scanner_version", &p.scanner_version) ||
       !ReadText(*doc, "db_version", &p.db_version) ||
-      !ReadInt(*doc, "scan_started", &p.scan_started) ||
-      !ReadInt(*doc, "scan_finished", &p.scan_finished) || !ReadText(*doc, "format", &format) ||
+      !ReadTime(*doc, "scan_started", &p.scan_started) ||
+      !ReadTime(*doc, "scan_finished", &p.scan_finished) || !ReadText(*doc, "format", &format) ||
       subjects == nullptr || findings == nullptr) {
     return std::nullopt;
   }

@@ -25,7 +25,8 @@ std::string VerdictCacheKey(const std::vector<VerdictKeyFile>& keys,
 /// A verified verdict as cache bytes (JSON), without its path.
 std::string SerializeVerifiedVerdict(const VerifiedVerdict& v);
 
-/// Reads cache bytes back; nullopt for anything malformed (a miss).
+/// Reads cache bytes back; nullopt for anything malformed (a miss), a scan
+/// time outside ParseRfc3339's range included.
 std::optional<VerifiedVerdict> ParseCachedVerdict(std::string_view text);
 
 }  // namespace moat::verify

@@ -1,6 +1,7 @@
 #include "base/time.h"
 
 #include <catch2/catch.hpp>
+#include <limits>
 
 using moat::FormatRfc3339;
 using moat::ParseDate;
@@ -45,4 +46,37 @@ TEST_CASE("ParseDate and FormatRfc3339") {
     INFO(bad);
     CHECK_FALSE(ParseDate(bad).ok());
   }
+}
+
+TEST_CASE("FormatRfc3339 writes four-digit years, and ParseRfc3339 reads them back") {
+  // Found by tests/fuzz/vuln_report_fuzz.cc: year 506 was written "506-...".
+  auto t = GENERATE(table<const char*, const char*>({
+      {"0506-01-01T00:00:00Z", "0506-01-01T00:00:00Z"},
+      {"0043-01-01T00:00:00.999999999-12:00", "0043-01-01T12:00:00Z"},
+      {"0000-01-01T00:00:00Z", "0000-01-01T00:00:00Z"},
+      {"9999-12-31T23:59:59Z", "9999-12-31T23:59:59Z"},
+      {"0000-03-01T00:00:00Z", "0000-03-01T00:00:00Z"},
+  }));
+  INFO(std::get<0>(t));
+  auto r = ParseRfc3339(std::get<0>(t));
+  REQUIRE(r.ok());
+  CHECK(FormatRfc3339(*r) == std::get<1>(t));
+  CHECK(*ParseRfc3339(FormatRfc3339(*r)) == *r);
+}
+
+TEST_CASE("ParseRfc3339 refuses times an offset moves out of years 0000-9999") {
+  for (const char* text : {"0000-01-01T00:00:00+00:01", "9999-12-31T23:59:59-00:01"}) {
+    INFO(text);
+    CHECK_FALSE(ParseRfc3339(text).ok());
+  }
+  CHECK(ParseRfc3339("0000-01-01T00:01:00+00:01").ok());
+  CHECK(ParseRfc3339("9999-12-31T23:58:59-00:01").ok());
+}
+
+TEST_CASE("FormatRfc3339 of any 64-bit time") {
+  CHECK(FormatRfc3339(-1) == "1969-12-31T23:59:59Z");
+  CHECK(FormatRfc3339(-86400) == "1969-12-31T00:00:00Z");
+  CHECK(FormatRfc3339(-62167219201) == "-001-12-31T23:59:59Z");
+  CHECK(!FormatRfc3339(std::numeric_limits<int64_t>::min()).empty());
+  CHECK(!FormatRfc3339(std::numeric_limits<int64_t>::max()).empty());
 }

@@ -91,3 +91,16 @@ TEST_CASE("in-toto: BuildStatement writes a v1 Statement that reads back") {
   CHECK(s->predicate == *pred);
   CHECK(text.find("\"sha256\":\"" + kHex + "\"") != std::string::npos);
 }
+
+TEST_CASE("in-toto: BuildStatement without a predicate reads back without one") {
+  // Found by tests/fuzz/intoto_fuzz.cc: "predicate": null was written, which
+  // ParseStatement refuses (seed corpus/intoto/no-predicate.json).
+  const std::string text = BuildStatement(StatementSubject{"", "sha256:" + kHex},
+                                          "https://example.com/p", moat::json::Value::Null());
+  CHECK(text.find("predicate\"") == std::string::npos);
+  auto s = ParseStatement(text, "payload");
+  INFO((s.ok() ? "" : s.error().message));
+  REQUIRE(s.ok());
+  CHECK(s->predicate.is_null());
+  CHECK(s->Names("sha256:" + kHex));
+}

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -430,4 +431,25 @@ TEST_CASE("verdict: cache keys cover the keys, the envelope and the digest") {
   CHECK(k != moat::verify::VerdictCacheKey(keys, "sha256:e", kWorkerDigest));
   CHECK_FALSE(moat::verify::ParseCachedVerdict("[]"));
   CHECK_FALSE(moat::verify::ParseCachedVerdict("{"));
+}
+
+TEST_CASE("verdict: a cached scan time outside RFC 3339's years is a miss") {
+  // The decision computes now - scan_finished: a cache entry (only root can
+  // write one) with -2^63 there overflowed it (UBSan, with the verdict_cache
+  // fuzz target's decision at a fixed time; seed corpus/verdict_cache/
+  // scan-finished-int64-min).
+  moat::verify::VerifiedVerdict v;
+  v.digest = kApiDigest;
+  v.claims.predicate.scan_finished = std::numeric_limits<int64_t>::min();
+  CHECK_FALSE(moat::verify::ParseCachedVerdict(moat::verify::SerializeVerifiedVerdict(v)));
+  v.claims.predicate.scan_finished = moat::kMaxRfc3339Time + 1;
+  CHECK_FALSE(moat::verify::ParseCachedVerdict(moat::verify::SerializeVerifiedVerdict(v)));
+  v.claims.predicate.scan_finished = moat::kMinRfc3339Time;
+  v.claims.predicate.scan_started = moat::kMinRfc3339Time - 1;
+  CHECK_FALSE(moat::verify::ParseCachedVerdict(moat::verify::SerializeVerifiedVerdict(v)));
+  v.claims.predicate.scan_started = moat::kMaxRfc3339Time;
+  auto back = moat::verify::ParseCachedVerdict(moat::verify::SerializeVerifiedVerdict(v));
+  REQUIRE(back);
+  CHECK(back->claims.predicate.scan_finished == moat::kMinRfc3339Time);
+  CHECK(back->claims.predicate.scan_started == moat::kMaxRfc3339Time);
 }

@@ -8,6 +8,7 @@
 
 #include "base/json.h"
 #include "verdict_fixtures.h"
+#include "verify/vuln_predicate.h"
 
 using moat::json::Parse;
 using moat::json::Value;
@@ -141,4 +142,23 @@ TEST_CASE("vuln report: bad reports are errors naming the field") {
             "fix":{"versions":[1]}},"artifact":{"name":"p"}}]})") ==
         "result.matches[0].vulnerability.fix.versions[0]: expected string, got number");
   CHECK(Err(R"({"matches":{}})") == "result.matches: expected array, got object");
+}
+
+TEST_CASE("vuln report: an early CreatedAt survives the predicate moat wraps it in") {
+  // Found by tests/fuzz/vuln_report_fuzz.cc (and intoto_fuzz.cc): year 506 was
+  // written back as "506-01-01T00:00:00Z", so `moat verdict import` signed a
+  // predicate no reader accepts (seed corpus/vuln_report/created-year-506).
+  const Value report = *Parse(R"({"SchemaVersion":2,"CreatedAt":"0506-01-01T00:00:00Z"})");
+  const VulnReport r = Read(report);
+  REQUIRE(r.created_at);
+  const Value pred = moat::verify::BuildVulnPredicate(report, r, *r.created_at);
+  CHECK(pred.Find("metadata")->Find("scanFinishedOn")->text() == "0506-01-01T00:00:00Z");
+  auto p = moat::verify::ParseVulnPredicate(pred);
+  INFO((p.ok() ? "" : p.error().message));
+  REQUIRE(p.ok());
+  CHECK(p->scan_finished == *r.created_at);
+  CHECK(p->scan_started == *r.created_at);
+  // A time that an offset moves before year 0000 cannot be written back.
+  CHECK(Err(R"({"SchemaVersion":2,"CreatedAt":"0000-01-01T00:00:00+00:01"})") ==
+        "result.CreatedAt: \"0000-01-01T00:00:00+00:01\" is not an RFC 3339 time");
 }
