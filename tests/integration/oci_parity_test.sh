@@ -45,15 +45,7 @@ mkdir -m 0755 "$P"
 cp -r "$MOAT_SOURCE_DIR"/profiles/. "$P/"
 mapfile -t SHIPPED < <(find "$MOAT_SOURCE_DIR/profiles" -maxdepth 1 -name '*.json' -printf '%f\n' |
   sed 's/\.json$//' | sort)
-cat >"$P/passthrough.json" <<'JSON'
-{
-  "description": "Lets everything through: lifecycle parity with bare runc.",
-  "user": {"root": "allow"},
-  "deny": {"privileged": false, "host_namespaces": false, "cgroup_namespace": false,
-           "engine_sockets": false, "host_paths": false},
-  "exec": "reduce"
-}
-JSON
+install -m 0644 "$MOAT_SOURCE_DIR/tests/fixtures/profiles/passthrough.json" "$P/passthrough.json"
 jq '.description = "passthrough less CAP_NET_RAW: the negative control" |
     .capabilities = {"drop": ["NET_RAW"]}' "$P/passthrough.json" >"$P/dropcap.json"
 chmod -R u=rwX,go=rX "$P"

@@ -59,16 +59,7 @@ per_test="${RUNTIME_TOOLS_TIMEOUT:-120}"
 W="$(tmp_dir work)"
 P="$W/profiles"
 mkdir -m 0755 "$P"
-cat >"$P/passthrough.json" <<'JSON'
-{
-  "description": "Lets everything through: runtime-tools parity with bare runc.",
-  "user": {"root": "allow"},
-  "deny": {"privileged": false, "host_namespaces": false, "cgroup_namespace": false,
-           "engine_sockets": false, "host_paths": false},
-  "exec": "reduce"
-}
-JSON
-chmod 0644 "$P/passthrough.json"
+install -m 0644 "$MOAT_SOURCE_DIR/tests/fixtures/profiles/passthrough.json" "$P/passthrough.json"
 MOAT_PROFILES_DIR="$P" moat_env "$W/conf" enforce passthrough
 
 # tap FILE: the results of a TAP stream, one "ok|not ok <n> <description>"
