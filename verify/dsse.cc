@@ -4,6 +4,7 @@
 
 #include "base/json.h"
 #include "base/json_read.h"
+#include "verify/base64.h"
 
 namespace moat::verify {
 
@@ -13,29 +14,6 @@ namespace {
 constexpr size_t kMaxEnvelopeBytes = 64u << 20;
 
 }  // namespace
-
-Result<std::string> DecodeBase64Any(std::string_view text) {
-  std::string std_text(text);
-  for (char& c : std_text) {
-    if (c == '-') c = '+';
-    if (c == '_') c = '/';
-  }
-  size_t data = 0;
-  for (char c : std_text) data += (c != '\r' && c != '\n') ? 1 : 0;
-  if (std_text.find('=') == std::string::npos && data % 4 != 0) {
-    std_text.append(4 - data % 4, '=');
-  }
-  return DecodeBase64(std_text);
-}
-
-std::string EncodeBase64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(n > 0 ? static_cast<size_t>(n) : 0);
-  return out;
-}
 
 Result<DsseEnvelope> ParseDsseEnvelope(std::string_view text, const std::string& display) {
   json::Limits limits;

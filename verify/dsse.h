@@ -56,10 +56,4 @@ Result<size_t> VerifyDsse(const DsseEnvelope& env, const std::vector<const Publi
 Result<std::string> SignDsse(std::string_view payload_type, std::string_view payload,
                              const SigningKey& key);
 
-/// Base64 as DSSE allows it: standard or URL-safe alphabet, padding optional.
-Result<std::string> DecodeBase64Any(std::string_view text);
-
-/// Standard base64 with padding.
-std::string EncodeBase64(std::string_view bytes);
-
 }  // namespace moat::verify

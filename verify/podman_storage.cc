@@ -6,6 +6,7 @@
 
 #include "base/json.h"
 #include "base/json_read.h"
+#include "verify/base64.h"
 #include "verify/mountinfo.h"
 #include "verify/reference.h"
 
@@ -69,28 +70,6 @@ Result<const json::Value*> FindRecord(const json::Value& doc, const std::string&
 Status NeedId(const std::string& value, const std::string& what) {
   if (docker::IsHex64(value)) return Status::Ok();
   return Error{what + ": " + json::Quote(value) + " is not 64 lower-case hex digits"};
-}
-
-std::string Base64(std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 3 <= in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                       (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
-    for (int shift = 18; shift >= 0; shift -= 6) out += kAlphabet[(v >> shift) & 63];
-  }
-  if (const size_t rest = in.size() - i; rest > 0) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    if (rest == 2) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += rest == 2 ? kAlphabet[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
 }
 
 }  // namespace
@@ -203,7 +182,7 @@ std::string BigDataPath(const std::string& image_id, const std::string& key) {
   const bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
     return c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
   });
-  return "overlay-images/" + image_id + "/" + (plain ? key : "=" + Base64(key));
+  return "overlay-images/" + image_id + "/" + (plain ? key : "=" + EncodeBase64(key));
 }
 
 std::vector<std::string> LayerIds(const std::vector<std::string>& diff_ids) {

@@ -10,6 +10,7 @@
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/json_read.h"
+#include "verify/base64.h"
 #include "verify/scope.h"
 
 namespace moat::verify {
@@ -38,15 +39,7 @@ std::string ScopePath(const std::string& path, std::string_view scope) {
 // Standard base64 with padding, as Go's encoding/json decodes []byte:
 // '\r' and '\n' are skipped; anything else outside the alphabet, bad padding
 // or non-zero bits after the last byte are errors.
-Result<std::string> DecodeBase64(std::string_view in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
+Result<std::string> DecodeKeyData(std::string_view in) {
   std::string chars;
   chars.reserve(in.size());
   for (char c : in) {
@@ -61,7 +54,7 @@ Result<std::string> DecodeBase64(std::string_view in) {
     if (last && chars[i + 3] == '=') pad = chars[i + 2] == '=' ? 2 : 1;
     int v[4] = {0, 0, 0, 0};
     for (int j = 0; j < 4 - pad; ++j) {
-      v[j] = value(chars[i + static_cast<size_t>(j)]);
+      v[j] = Base64Value(chars[i + static_cast<size_t>(j)]);
       if (v[j] < 0) return Error{"invalid base64: unexpected character"};
     }
     uint32_t n = (static_cast<uint32_t>(v[0]) << 18) | (static_cast<uint32_t>(v[1]) << 12) |
@@ -108,7 +101,7 @@ Status ReadKeyData(const Value& v, const std::string& field, std::vector<Trusted
                    std::string source) {
   auto text = json::ReadString(v, field);
   if (!text.ok()) return text.error();
-  auto bytes = DecodeBase64(*text);
+  auto bytes = DecodeKeyData(*text);
   if (!bytes.ok()) return bytes.error().Wrap(field);
   if (bytes->empty()) return Error{field + ": empty key"};
   keys->push_back(TrustedKey{std::move(source), std::move(bytes.value())});

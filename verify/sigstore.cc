@@ -8,6 +8,7 @@
 
 #include "base/json.h"
 #include "base/json_read.h"
+#include "verify/base64.h"
 #include "verify/openssl_ptr.h"
 
 namespace moat::verify {
@@ -41,15 +42,6 @@ std::string Hex2(unsigned char b) {
   if (b >= 16) out += kHex[b >> 4];
   out += kHex[b & 15];
   return out;
-}
-
-int Base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
 }
 
 // The OpenSSL error queue, emptied, as text for a message.
@@ -103,40 +95,6 @@ const char* SignatureFormatName(SignatureFormat format) {
       return "sigstore-json";
   }
   return "unknown";
-}
-
-Result<std::string> DecodeBase64(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  unsigned acc = 0;
-  int bits = 0;
-  size_t quantum = 0;  // characters (data or '=') in the current group of four
-  size_t pad = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '\r' || c == '\n') continue;
-    if (c == '=') {
-      // Only one or two '=' closing a group that has two or three data characters.
-      if (quantum < 2) return Error{"invalid base64: misplaced '=' at offset " + std::to_string(i)};
-      ++pad;
-      ++quantum;
-      if (quantum == 4) quantum = 0;
-      continue;
-    }
-    if (pad > 0) return Error{"invalid base64: data after '=' at offset " + std::to_string(i)};
-    int v = Base64Value(c);
-    if (v < 0) return Error{"invalid base64: illegal character at offset " + std::to_string(i)};
-    acc = (acc << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-    quantum = (quantum + 1) % 4;
-  }
-  if (quantum != 0) return Error{"invalid base64: truncated input"};
-  if (pad > 2) return Error{"invalid base64: too much padding"};
-  return out;
 }
 
 const std::string* SigstoreSignature::Annotation(std::string_view key) const {

@@ -73,10 +73,6 @@ Result<SigstoreSignature> ParseSigstoreJson(std::string_view json, const std::st
 /// ParseSignatureBlob, then ParseSigstoreJson; a simple signing blob is an error.
 Result<SigstoreSignature> ParseSigstoreBlob(std::string_view blob, const std::string& display);
 
-/// Standard base64 with padding, as Go's base64.StdEncoding: '\r' and '\n'
-/// are skipped, anything else outside the alphabet is an error.
-Result<std::string> DecodeBase64(std::string_view text);
-
 struct EvpPkeyFree {
   void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
 };

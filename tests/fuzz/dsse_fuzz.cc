@@ -10,6 +10,7 @@
 
 #include "base/json.h"
 #include "tests/fuzz/fuzz.h"
+#include "verify/base64.h"
 #include "verify/dsse.h"
 #include "verify/signing_key.h"
 

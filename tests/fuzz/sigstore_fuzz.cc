@@ -4,6 +4,7 @@
 // its signature verifies, which the fuzzer cannot forge: that parser has its
 // own target (payload_fuzz.cc). PEM public keys are parsed too.
 #include "tests/fuzz/fuzz.h"
+#include "verify/base64.h"
 #include "verify/sigstore.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -8,6 +8,7 @@
 
 #include "base/json.h"
 #include "verdict_fixtures.h"
+#include "verify/base64.h"
 #include "verify/signing_key.h"
 #include "verify/sigstore.h"
 

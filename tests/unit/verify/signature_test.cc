@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "verify/base64.h"
 #include "verify/gpg.h"
 #include "verify/lookaside.h"
 #include "verify/payload.h"

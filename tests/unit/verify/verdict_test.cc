@@ -16,6 +16,7 @@
 #include "base/time.h"
 #include "test_dir.h"
 #include "verdict_fixtures.h"
+#include "verify/base64.h"
 #include "verify/dsse.h"
 #include "verify/reference.h"
 #include "verify/signing_key.h"
