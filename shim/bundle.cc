@@ -42,14 +42,13 @@ Status RefuseSecrets(const Context& ctx, AuditRecord rec, const std::vector<std:
 
 // Fills the container's secrets tmpfs (when a secret is a file) and puts
 // the opted-in ones into `cfg`'s process.env.
-Status DeliverSecrets(const Context& ctx, const std::string& id, const SecretPlan& secrets,
-                      const std::vector<SecretBytes>& values, json::Value* cfg, SecretDir* dir) {
+Status DeliverSecrets(const Context& ctx, const std::string& id, const std::string& root,
+                      const SecretPlan& secrets, const std::vector<SecretBytes>& values,
+                      json::Value* cfg, SecretDir* dir) {
   if (secrets.NeedsDir()) {
     uint64_t bytes = 0;
     for (const auto& v : values) bytes += v.size();
-    auto made = SecretDir::Create(ctx.config.state_dir, id,
-                                  RuntimeRoot(ctx.inv.global.root, ctx.config.runtime), bytes,
-                                  secrets.items.size());
+    auto made = SecretDir::Create(ctx.config.state_dir, id, root, bytes, secrets.items.size());
     if (!made.ok()) return made.error();
     *dir = std::move(made.value());
     for (size_t i = 0; i < secrets.items.size(); ++i) {
@@ -198,7 +197,7 @@ Status CheckBundle(const Context& ctx) {
   SecretDir dir;  // wiped when this returns, unless kept
   // Delivers the secrets, then writes `cfg` over config.json.
   auto write = [&](const SecretPlan& secrets, json::Value* cfg, bool changed) -> Status {
-    MOAT_TRY(DeliverSecrets(ctx, id, secrets, values, cfg, &dir));
+    MOAT_TRY(DeliverSecrets(ctx, id, root, secrets, values, cfg, &dir));
     if (!changed && secrets.empty()) return Status::Ok();
     std::string text = json::Serialize(*cfg);
     Status st = ReplaceFileAt(p.tf.dir.get(), p.tf.name, text, &p.tf.st, p.file);
