@@ -16,11 +16,7 @@ n="${MOAT_CONCURRENCY:-64}"
 W="$(tmp_dir work)"
 moat_env "$W/conf" enforce restricted
 on_exit runc_delete_all "$RUNC_ROOT"
-fake_docker_root "$W/docker"
-fake_docker_image registry.moat.test/moat/busybox:1
-fake_docker_sign_setup "$W/conf" registry.moat.test "$W/look" 2>/dev/null
-fake_docker_sign registry.moat.test/moat/busybox:1 "$W/look" >/dev/null
-moat_conf_jq '.docker_root = $r' --arg r "$FAKE_DOCKER_ROOT"
+fake_docker_signed_busybox "$W"
 AUDIT="$W/conf/audit.log"
 CACHE="$W/conf/state/cache/gpg"
 

@@ -132,3 +132,17 @@ fake_docker_sign() {
   chmod 0644 "$dir/signature-1"
   echo "$dir/signature-1"
 }
+
+# fake_docker_signed_busybox WORK: where the signed-image tests start from:
+# registry.moat.test/moat/busybox:1 in a fake dockerd root (WORK/docker),
+# signed into the lookaside WORK/look under fake_docker_sign_setup's policy
+# (WORK/conf), and moat.conf's docker_root pointing at that root. The
+# signature's path is left in FAKE_SIGNATURE.
+fake_docker_signed_busybox() {
+  local work="$1"
+  fake_docker_root "$work/docker"
+  fake_docker_image registry.moat.test/moat/busybox:1
+  fake_docker_sign_setup "$work/conf" registry.moat.test "$work/look" 2>/dev/null
+  FAKE_SIGNATURE="$(fake_docker_sign registry.moat.test/moat/busybox:1 "$work/look")"
+  moat_conf_jq '.docker_root = $r' --arg r "$FAKE_DOCKER_ROOT"
+}

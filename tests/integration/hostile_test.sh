@@ -195,11 +195,8 @@ chmod 0755 "$W/conf/registries.d"
 
 echo "== a 1 GB signature file"
 moat_conf_jq '.runtime = $r' --arg r "$RUNC"
-fake_docker_root "$W/docker"
-fake_docker_image registry.moat.test/moat/busybox:1
-fake_docker_sign_setup "$W/conf" registry.moat.test "$W/look"
-moat_conf_jq '.docker_root = $r' --arg r "$FAKE_DOCKER_ROOT"
-sig="$(fake_docker_sign registry.moat.test/moat/busybox:1 "$W/look")"
+fake_docker_signed_busybox "$W"
+sig="$FAKE_SIGNATURE"
 moat_conf_jq '.runtime = "/usr/bin/true"'
 cid="$(printf 'hostile-ok-%s' "$$" | sha256sum | cut -d' ' -f1)"
 b="$(fake_docker_container "$cid" '["true"]')"

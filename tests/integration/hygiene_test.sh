@@ -32,11 +32,7 @@ OUT="$W/out"
 mkdir -m 0755 "$OUT"
 moat_env "$W/conf" enforce restricted
 on_exit runc_delete_all "$RUNC_ROOT"
-fake_docker_root "$W/docker"
-fake_docker_image registry.moat.test/moat/busybox:1
-fake_docker_sign_setup "$W/conf" registry.moat.test "$W/look" 2>/dev/null
-fake_docker_sign registry.moat.test/moat/busybox:1 "$W/look" >/dev/null
-moat_conf_jq '.docker_root = $r' --arg r "$FAKE_DOCKER_ROOT"
+fake_docker_signed_busybox "$W"
 cid() { printf 'hygiene-%s-%s' "$$" "$1" | sha256sum | cut -d' ' -f1; }
 # fds NAME: the fd numbers of an `ls -l /proc/.../fd` listing, one a line.
 # Both arms of a comparison inherit the same fds from whoever runs the test,
