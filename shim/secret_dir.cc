@@ -52,12 +52,8 @@ Result<LockedBase> LockBase(const std::string& state_dir, bool create) {
 Result<Creator> ReadOwner(int basefd, const std::string& id, const std::string& display) {
   UniqueFd dir(::openat(basefd, id.c_str(), kDirFlags));
   if (!dir.valid()) return ErrnoError(display + ": cannot open");
-  auto fd = OpenRegularAt(dir.get(), "owner", display + "/owner");
-  if (!fd.ok()) return fd.error();
-  auto text = ReadFd(fd->get(), display + "/owner", 8192);
-  if (!text.ok()) return text.error();
-  auto doc = json::Parse(*text);
-  if (!doc.ok()) return doc.error().Wrap(display + "/owner");
+  auto doc = ReadRecordAt(dir.get(), "owner", display + "/owner", 8192);
+  if (!doc.ok()) return doc.error();
   return GetCreator(*doc, display + "/owner");
 }
 

@@ -13,6 +13,8 @@ namespace moat::shim {
 
 namespace {
 
+constexpr size_t kMaxRecordBytes = 1u << 20;
+
 std::string StartTime(int64_t pid) {
   auto text = ReadFileNoFollow("/proc/" + std::to_string(pid) + "/stat", 4096);
   if (!text.ok()) return "";
@@ -28,6 +30,17 @@ std::string StartTime(int64_t pid) {
 }
 
 }  // namespace
+
+Result<json::Value> ReadRecordAt(int dirfd, const std::string& name, const std::string& display,
+                                 size_t max_bytes) {
+  auto fd = OpenRegularAt(dirfd, name, display);
+  if (!fd.ok()) return fd.error();
+  auto text = ReadFd(fd->get(), display, max_bytes);
+  if (!text.ok()) return text.error();
+  auto doc = json::Parse(*text);
+  if (!doc.ok()) return doc.error().Wrap(display);
+  return doc;
+}
 
 Result<Creator> ThisCreator(const std::string& root) {
   Creator c{root, static_cast<int64_t>(::getpid()), StartTime(::getpid())};
@@ -101,7 +114,7 @@ Status SaveContainerState(const std::string& state_dir, const std::string& id,
   if (old_fd.ok()) {
     // A record without a readable creator (written by an older moat, or
     // damaged) says nothing about a create in progress: it is replaced.
-    auto text = ReadFd(old_fd->get(), display, 1u << 20);
+    auto text = ReadFd(old_fd->get(), display, kMaxRecordBytes);
     auto doc = text.ok() ? json::Parse(*text) : Result<json::Value>(text.error());
     auto old = doc.ok() ? GetCreator(*doc, display) : Result<Creator>(doc.error());
     if (old.ok() && !CreatorGone(*old, id)) {
@@ -131,15 +144,11 @@ Result<std::optional<ContainerState>> LoadContainerState(const std::string& stat
     if (dir.error().err == ENOENT) return std::optional<ContainerState>();
     return dir.error();
   }
-  auto fd = OpenRegularAt(dir->get(), id + ".json", file);
-  if (!fd.ok()) {
-    if (fd.error().err == ENOENT) return std::optional<ContainerState>();
-    return fd.error();
+  auto doc = ReadRecordAt(dir->get(), id + ".json", file, kMaxRecordBytes);
+  if (!doc.ok()) {
+    if (doc.error().err == ENOENT) return std::optional<ContainerState>();
+    return doc.error();
   }
-  auto text = ReadFd(fd->get(), file, 1u << 20);
-  if (!text.ok()) return text.error();
-  auto doc = json::Parse(*text);
-  if (!doc.ok()) return doc.error().Wrap(file);
   ContainerState s;
   const json::Value* p = doc->Find("profile");
   const json::Value* b = doc->Find("bounding");

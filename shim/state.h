@@ -38,6 +38,12 @@ Result<Creator> GetCreator(const json::Value& record, const std::string& display
 /// created it exists any more.
 bool CreatorGone(const Creator& c, const std::string& id);
 
+/// One of moat's JSON records: `name` in directory `dirfd`, a regular file
+/// (no symbolic link) of at most `max_bytes`, parsed; errors name
+/// `display`, and one with err ENOENT says it is not there.
+Result<json::Value> ReadRecordAt(int dirfd, const std::string& name, const std::string& display,
+                                 size_t max_bytes);
+
 /// runc's rule for container ids (letters, digits, _ + - .), without "." and "..".
 bool ValidContainerId(const std::string& id);
 
