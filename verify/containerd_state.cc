@@ -7,7 +7,7 @@
 #include "base/fs.h"
 #include "base/json.h"
 #include "verify/bbolt.h"
-#include "verify/mountinfo.h"
+#include "base/mountinfo.h"
 
 namespace moat::verify::containerd {
 namespace {

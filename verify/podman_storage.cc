@@ -7,7 +7,7 @@
 #include "base/json.h"
 #include "base/json_read.h"
 #include "verify/base64.h"
-#include "verify/mountinfo.h"
+#include "base/mountinfo.h"
 #include "verify/reference.h"
 
 namespace moat::verify::podman {

@@ -1,27 +1,27 @@
-// verify/mountinfo.h: /proc/<pid>/mountinfo text and overlayfs lowerdir
+// base/mountinfo.h: /proc/<pid>/mountinfo text and overlayfs lowerdir
 // lists: entries or an error naming the file; every lowerdir layer parsed
 // is non-empty.
 #include "tests/fuzz/fuzz.h"
-#include "verify/mountinfo.h"
+#include "base/mountinfo.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text = moat::fuzz::Text(data, size);
-  auto mounts = moat::verify::ParseMountInfo(text, "mountinfo");
+  auto mounts = moat::ParseMountInfo(text, "mountinfo");
   if (!mounts.ok()) {
     FUZZ_CHECK(mounts.error().message.rfind("mountinfo", 0) == 0);
   } else {
     for (const auto& m : *mounts) {
-      auto top = moat::verify::TopMountAt(*mounts, m.mount_point);
+      auto top = moat::TopMountAt(*mounts, m.mount_point);
       FUZZ_CHECK(top.has_value() && top->mount_point == m.mount_point);
       if (auto lower = m.Option("lowerdir")) {
-        auto layers = moat::verify::SplitLowerDirs(*lower);
+        auto layers = moat::SplitLowerDirs(*lower);
         if (layers.ok()) {
           for (const auto& l : *layers) FUZZ_CHECK(!l.empty());
         }
       }
     }
   }
-  auto layers = moat::verify::SplitLowerDirs(text);
+  auto layers = moat::SplitLowerDirs(text);
   if (layers.ok()) {
     for (const auto& l : *layers) FUZZ_CHECK(!l.empty());
   }

@@ -17,7 +17,7 @@
 #include "tests/unit/verify/resolver_fixture.h"
 #include "verify/docker_resolver.h"
 #include "verify/docker_tree.h"
-#include "verify/mountinfo.h"
+#include "base/mountinfo.h"
 
 namespace {
 
@@ -506,9 +506,9 @@ TEST_CASE("containerd: bundle paths and identifiers", "[containerd]") {
 }
 
 TEST_CASE("containerd: mountinfo", "[containerd]") {
-  using moat::verify::ParseMountInfo;
-  using moat::verify::SplitLowerDirs;
-  using moat::verify::TopMountAt;
+  using moat::ParseMountInfo;
+  using moat::SplitLowerDirs;
+  using moat::TopMountAt;
   const std::string text =
       "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw,errors=remount-ro\n"
       "30 22 0:5 / /a\\040b rw master:3 shared:4 - tmpfs my\\040tmpfs rw,size=10k\n"

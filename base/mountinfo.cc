@@ -1,9 +1,9 @@
-#include "verify/mountinfo.h"
+#include "base/mountinfo.h"
 
 #include "base/fs.h"
 #include "base/json.h"
 
-namespace moat::verify {
+namespace moat {
 namespace {
 
 constexpr size_t kMaxMountInfo = 16u << 20;
@@ -145,4 +145,4 @@ Result<OverlayMount> ReadOverlayMount(const std::string& mountinfo,
   return out;
 }
 
-}  // namespace moat::verify
+}  // namespace moat

@@ -1,5 +1,6 @@
 // The mount table as /proc/<pid>/mountinfo lists it (proc(5)), for checking
-// that a container's rootfs is the overlay its engine says it is.
+// that a container's rootfs is the overlay its engine says it is, and for
+// judging a bind source by the host object behind it.
 //
 // Parsed by hand rather than with libmount: Debian ships no static libmount,
 // and moat-runtime is a static PIE.
@@ -12,7 +13,7 @@
 
 #include "base/status.h"
 
-namespace moat::verify {
+namespace moat {
 
 /// One line of mountinfo, with the kernel's octal escapes (\040 and the
 /// like) undone in every field and in each super option.
@@ -54,4 +55,4 @@ struct OverlayMount {
 /// than an overlay, or an overlay without upperdir or lowerdir is there.
 Result<OverlayMount> ReadOverlayMount(const std::string& mountinfo, const std::string& mount_point);
 
-}  // namespace moat::verify
+}  // namespace moat
