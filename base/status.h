@@ -67,3 +67,15 @@ class [[nodiscard]] Result {
     auto moat_try_r_ = (expr);                         \
     if (!moat_try_r_.ok()) return moat_try_r_.error(); \
   } while (0)
+
+#define MOAT_CONCAT_INNER_(a, b) a##b
+#define MOAT_CONCAT_(a, b) MOAT_CONCAT_INNER_(a, b)
+#define MOAT_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                                \
+  if (!tmp.ok()) return tmp.error();                \
+  lhs = std::move(tmp).value()
+
+/// `MOAT_ASSIGN_OR_RETURN(auto x, ReadThing());` declares (or assigns) x from
+/// a Result's value, or returns its error from the enclosing function.
+#define MOAT_ASSIGN_OR_RETURN(lhs, expr) \
+  MOAT_ASSIGN_OR_RETURN_IMPL_(MOAT_CONCAT_(moat_aor_r_, __LINE__), lhs, expr)
