@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "shim/config.h"
+#include "verify/digest.h"
 #include "verify/lookaside.h"
 #include "verify/payload.h"
 #include "verify/reference.h"

@@ -6,7 +6,7 @@
 #include <cstdio>
 
 #include "base/fs.h"
-#include "verify/payload.h"
+#include "verify/digest.h"
 
 namespace moat::verify::docker {
 

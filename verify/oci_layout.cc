@@ -2,9 +2,9 @@
 
 #include "base/json.h"
 #include "base/json_read.h"
+#include "verify/digest.h"
 #include "verify/docker_manifests.h"
 #include "verify/docker_tree.h"
-#include "verify/payload.h"
 #include "verify/reference.h"
 
 namespace moat::verify {

@@ -9,8 +9,8 @@
 
 #include <memory>
 
+#include "verify/digest.h"
 #include "verify/openssl_ptr.h"
-#include "verify/payload.h"
 
 namespace moat::verify {
 

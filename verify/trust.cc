@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 
+#include "verify/digest.h"
 #include "verify/gpg.h"
 #include "verify/lookaside.h"
 #include "verify/payload.h"

@@ -2,7 +2,7 @@
 
 #include "base/json.h"
 #include "base/time.h"
-#include "verify/payload.h"
+#include "verify/digest.h"
 
 namespace moat::verify {
 

@@ -12,7 +12,7 @@
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/unique_fd.h"
-#include "verify/payload.h"
+#include "verify/digest.h"
 #include "verify/reference.h"
 
 namespace moat::verify {

@@ -5,7 +5,7 @@
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/json_read.h"
-#include "verify/payload.h"
+#include "verify/digest.h"
 
 namespace moat::verify {
 

@@ -2,6 +2,7 @@
 // cosign signature), for both kinds: a payload or an error naming the
 // file; a parsed payload's digest is valid.
 #include "tests/fuzz/fuzz.h"
+#include "verify/digest.h"
 #include "verify/payload.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/fs.h"
+#include "verify/digest.h"
 #include "verify/gpg.h"
 #include "verify/payload.h"
 #include "verify/reference.h"

@@ -13,11 +13,11 @@
 
 #include "base/fs.h"
 #include "base/json.h"
+#include "base/mountinfo.h"
 #include "tests/unit/verify/bolt_builder.h"
 #include "tests/unit/verify/resolver_fixture.h"
 #include "verify/docker_resolver.h"
 #include "verify/docker_tree.h"
-#include "base/mountinfo.h"
 
 namespace {
 

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "verify/digest.h"
+
 using moat::verify::DigestOf;
 using moat::verify::IsValidDigest;
 using moat::verify::ManifestMatchesDigest;

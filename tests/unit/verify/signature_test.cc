@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "verify/base64.h"
+#include "verify/digest.h"
 #include "verify/gpg.h"
 #include "verify/lookaside.h"
 #include "verify/payload.h"

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "test_dir.h"
-#include "verify/payload.h"
+#include "verify/digest.h"
 
 using moat::testing::TestDir;
 using moat::verify::DigestOf;
