@@ -25,7 +25,7 @@
 #include "shim/runtime.h"
 #include "shim/secret_dir.h"
 #include "shim/state.h"
-#include "verify/oci_layout.h"
+#include "verify/identity/oci_layout.h"
 
 namespace moat::cli {
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "base/status.h"
-#include "verify/verdict_policy.h"
+#include "verify/verdict/verdict_policy.h"
 
 namespace moat::shim {
 

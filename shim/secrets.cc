@@ -9,8 +9,8 @@
 #include "launcher/host.h"
 #include "shim/secret_store.h"
 #include "shim/state.h"
-#include "verify/reference.h"
-#include "verify/scope.h"
+#include "verify/common/reference.h"
+#include "verify/common/scope.h"
 
 namespace moat::shim {
 

@@ -11,7 +11,7 @@
 #include "base/json.h"
 #include "shim/config.h"
 #include "shim/secret_store.h"
-#include "tests/unit/verify/test_dir.h"
+#include "tests/unit/test_dir.h"
 
 namespace moat::shim {
 namespace {
