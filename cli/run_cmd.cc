@@ -20,10 +20,10 @@
 #include "base/log.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "secrets/dir.h"
 #include "shim/argv.h"
 #include "shim/bundle.h"
 #include "shim/runtime.h"
-#include "shim/secret_dir.h"
 #include "shim/state.h"
 #include "verify/identity/oci_layout.h"
 

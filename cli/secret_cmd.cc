@@ -5,7 +5,7 @@
 //
 // A sealed store (moat.conf secret_stores, with "key") holds one sealed file
 // per secret; moat-runtime opens it at create with the store's key and the
-// secret's name (shim/secret_seal.h has the format).
+// secret's name (secrets/seal.h has the format).
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -16,7 +16,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "launcher/secret_spec.h"
-#include "shim/secret_seal.h"
+#include "secrets/seal.h"
 
 namespace moat::cli {
 
@@ -62,7 +62,7 @@ int Keygen(const std::vector<std::string>& args) {
   if (!flags->positional().empty() || flags->Get("out").empty())
     return Fail("secret keygen: --out KEYFILE is required", kExitUsage);
   const std::string out = flags->Get("out");
-  auto key = shim::NewSealKey();
+  auto key = secrets::NewSealKey();
   if (!key.ok()) return Fail(key.error());
   UniqueFd fd(::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid()) return Fail(ErrnoError(out + ": cannot create (an existing key is kept)"));
@@ -92,7 +92,7 @@ int Seal(const std::vector<std::string>& args) {
                     "\" is not a secret name (relative path of letters, digits, _ - .)",
                 kExitUsage);
   }
-  auto key = shim::LoadSealKey(flags->Get("key"));
+  auto key = secrets::LoadSealKey(flags->Get("key"));
   if (!key.ok()) return Fail(key.error());
 
   const std::string in = flags->Get("in", "-");
@@ -103,9 +103,9 @@ int Seal(const std::vector<std::string>& args) {
     if (!owned.valid()) return Fail(ErrnoError(in + ": cannot open"));
     fd = owned.get();
   }
-  auto plain = shim::ReadSecretFd(fd, in == "-" ? "standard input" : in, kMaxSealInput);
+  auto plain = secrets::ReadSecretFd(fd, in == "-" ? "standard input" : in, kMaxSealInput);
   if (!plain.ok()) return Fail(plain.error());
-  auto sealed = shim::SealSecret(*key, name, *plain);
+  auto sealed = secrets::SealSecret(*key, name, *plain);
   if (!sealed.ok()) return Fail(sealed.error());
 
   const std::string out = flags->Get("out");

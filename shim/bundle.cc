@@ -8,8 +8,8 @@
 #include <cstdlib>
 
 #include "launcher/host.h"
+#include "secrets/dir.h"
 #include "shim/runtime.h"
-#include "shim/secret_dir.h"
 #include "shim/state.h"
 
 namespace moat::shim {
@@ -43,21 +43,23 @@ Status RefuseSecrets(const Context& ctx, AuditRecord rec, const std::vector<std:
 // Fills the container's secrets tmpfs (when a secret is a file) and puts
 // the opted-in ones into `cfg`'s process.env.
 Status DeliverSecrets(const Context& ctx, const std::string& id, const std::string& root,
-                      const SecretPlan& secrets, const std::vector<SecretBytes>& values,
-                      json::Value* cfg, SecretDir* dir) {
+                      const secrets::SecretPlan& secrets,
+                      const std::vector<secrets::SecretBytes>& values, json::Value* cfg,
+                      secrets::SecretDir* dir) {
   if (secrets.NeedsDir()) {
     uint64_t bytes = 0;
     for (const auto& v : values) bytes += v.size();
-    auto made = SecretDir::Create(ctx.config.state_dir, id, root, bytes, secrets.items.size());
+    auto made =
+        secrets::SecretDir::Create(ctx.config.state_dir, id, root, bytes, secrets.items.size());
     if (!made.ok()) return made.error();
     *dir = std::move(made.value());
     for (size_t i = 0; i < secrets.items.size(); ++i) {
-      const SecretItem& s = secrets.items[i];
+      const secrets::SecretItem& s = secrets.items[i];
       if (!s.target.empty())
         MOAT_TRY(dir->Write(s.file, values[i], s.host_uid, s.host_gid, s.mode));
     }
   }
-  return AddSecretEnv(secrets, values, cfg);
+  return secrets::AddSecretEnv(secrets, values, cfg);
 }
 
 // runc refuses a rootfs that is, or passes through, a symbolic link
@@ -135,17 +137,19 @@ Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
   if (!outcome.ok()) return outcome.error().Wrap(plan.file);
   plan.outcome = std::move(outcome.value());
 
-  auto secrets = PlanSecrets(config.secrets, config.state_dir, id, plan.profile, plan.image.trust);
+  auto secrets =
+      secrets::PlanSecrets(config.secrets, config.state_dir, id, plan.profile, plan.image.trust);
   if (!secrets.ok()) return secrets.error();
   plan.secrets = std::move(secrets.value());
   std::vector<std::string> secret_denials;
-  MOAT_TRY(CheckSecretExposure(config.secrets, config.state_dir, plan.config, &secret_denials));
+  MOAT_TRY(
+      secrets::CheckSecretExposure(config.secrets, config.state_dir, plan.config, &secret_denials));
   if (!plan.secrets.empty()) {
-    Status owners =
-        ResolveSecretOwners(&plan.secrets, plan.config, plan.outcome.uid, plan.outcome.gid);
+    Status owners = secrets::ResolveSecretOwners(&plan.secrets, plan.config, plan.outcome.uid,
+                                                 plan.outcome.gid);
     if (!owners.ok()) return owners.error().Wrap(plan.file);
-    Status mounts =
-        AddSecretMounts(plan.secrets, &plan.config, &plan.outcome.changes, &secret_denials);
+    Status mounts = secrets::AddSecretMounts(plan.secrets, &plan.config, &plan.outcome.changes,
+                                             &secret_denials);
     if (!mounts.ok()) return mounts.error().Wrap(plan.file);
   }
 
@@ -171,7 +175,7 @@ Status CheckBundle(const Context& ctx) {
     return Error{verb + ": container \"" + id + "\" already exists under " + root};
   }
   // Secrets of containers that are gone (a crash, a failed create, runc run).
-  SweepSecretDirs(ctx.config.state_dir, ctx.log);
+  secrets::SweepSecretDirs(ctx.config.state_dir, ctx.log);
   auto plan = PlanBundle(ctx.config, id, BundlePath(ctx.inv));
   if (!plan.ok()) return plan.error();
   BundlePlan& p = plan.value();
@@ -182,28 +186,28 @@ Status CheckBundle(const Context& ctx) {
   rec.bundle = p.bundle;
   rec.profile = p.profile.name;
   rec.image = p.image.audit;
-  rec.warnings = SecretEnvWarnings(p.secrets);
+  rec.warnings = secrets::SecretEnvWarnings(p.secrets);
   for (const auto& w : rec.warnings) ctx.log.Warning(verb + " " + id + ": " + w);
 
   // Secrets go to every container that will run: in enforce mode one the
   // profile lets through, in audit mode every one.
   const bool audit = ctx.config.mode == Mode::kAudit;
-  std::vector<SecretBytes> values;
+  std::vector<secrets::SecretBytes> values;
   if (!p.secrets.empty() && (audit || p.denials.empty())) {
-    auto loaded = LoadSecrets(ctx.config.secrets, p.secrets);
+    auto loaded = secrets::LoadSecrets(ctx.config.secrets, p.secrets);
     if (!loaded.ok()) return RefuseSecrets(ctx, rec, p.outcome.changes, loaded.error());
     values = std::move(loaded.value());
   }
-  SecretDir dir;  // wiped when this returns, unless kept
+  secrets::SecretDir dir;  // wiped when this returns, unless kept
   // Delivers the secrets, then writes `cfg` over config.json.
-  auto write = [&](const SecretPlan& secrets, json::Value* cfg, bool changed) -> Status {
+  auto write = [&](const secrets::SecretPlan& secrets, json::Value* cfg, bool changed) -> Status {
     MOAT_TRY(DeliverSecrets(ctx, id, root, secrets, values, cfg, &dir));
     if (!changed && secrets.empty()) return Status::Ok();
     std::string text = json::Serialize(*cfg);
     Status st = ReplaceFileAt(p.tf.dir.get(), p.tf.name, text, &p.tf.st, p.file);
     if (secrets.HasEnv()) {
-      WipeString(&text);
-      WipeSecretEnv(secrets, cfg);
+      secrets::WipeString(&text);
+      secrets::WipeSecretEnv(secrets, cfg);
     }
     return st;
   };
@@ -212,15 +216,15 @@ Status CheckBundle(const Context& ctx) {
     // config, owned by the uid it will really run as.
     auto original = ParseBundleConfig(p.original, p.file);
     if (!original.ok()) return original.error();
-    auto ids = ProcessIds(*original);
+    auto ids = secrets::ProcessIds(*original);
     if (!ids.ok()) return ids.error().Wrap(p.file);
-    SecretPlan secrets = p.secrets;
-    MOAT_TRY(ResolveSecretOwners(&secrets, *original, ids->first, ids->second));
+    secrets::SecretPlan secrets = p.secrets;
+    MOAT_TRY(secrets::ResolveSecretOwners(&secrets, *original, ids->first, ids->second));
     // The plan's lines for the secrets (one each, last) give enforce mode's
     // owners; the record says what was done.
     std::vector<std::string> denials;  // already in the plan
     p.outcome.changes.resize(p.outcome.changes.size() - p.secrets.items.size());
-    MOAT_TRY(AddSecretMounts(secrets, &original.value(), &p.outcome.changes, &denials));
+    MOAT_TRY(secrets::AddSecretMounts(secrets, &original.value(), &p.outcome.changes, &denials));
     MOAT_TRY(write(secrets, &original.value(), true));
   }
   auto apply = [&]() -> Status {

@@ -12,9 +12,9 @@
 #include "base/status.h"
 #include "launcher/harden.h"
 #include "launcher/profile.h"
+#include "secrets/plan.h"
 #include "shim/config.h"
 #include "shim/image_check.h"
-#include "shim/secrets.h"
 
 namespace moat::shim {
 
@@ -32,7 +32,7 @@ struct BundlePlan {
   launcher::Outcome outcome;
   /// The profile's secrets for this container; their mounts are in `config`
   /// and their lines in `outcome.changes`.
-  SecretPlan secrets;
+  secrets::SecretPlan secrets;
   /// Every reason to refuse: the image's, then the profile's (prefixed
   /// `profile "NAME": `).
   std::vector<std::string> denials;

@@ -5,7 +5,7 @@
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/json_read.h"
-#include "shim/secret_store.h"
+#include "secrets/store.h"
 
 namespace moat::shim {
 
@@ -41,7 +41,7 @@ Status ReadConfig(const json::Value& doc, Config* c) {
   MOAT_TRY(ReadAbsolutePath(doc, "containerd_state", &c->containerd_state));
   MOAT_TRY(ReadAbsolutePath(doc, "podman_root", &c->podman_root));
   if (const json::Value* s = doc.Find("secret_stores"))
-    MOAT_TRY(ReadSecretStores(*s, "secret_stores", &c->secrets.stores));
+    MOAT_TRY(secrets::ReadSecretStores(*s, "secret_stores", &c->secrets.stores));
   if (const json::Value* n = doc.Find("secret_max_bytes")) {
     auto max = json::ReadInt(*n, "secret_max_bytes", 1, int64_t{64} << 20);
     if (!max.ok()) return max.error();

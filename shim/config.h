@@ -7,7 +7,7 @@
 #include <string>
 
 #include "base/status.h"
-#include "shim/secret_store.h"
+#include "secrets/store.h"
 #include "verify/verdict/verdict_policy.h"
 
 namespace moat::shim {
@@ -35,7 +35,7 @@ struct Config {
   /// podman containers' image identity is read.
   std::string podman_root = "/var/lib/containers/storage";
   /// Secret stores by name, and the largest secret moat copies into a container.
-  SecretSettings secrets;
+  secrets::SecretSettings secrets;
   /// Stored scan verdicts an image must have (absent: not checked).
   std::optional<verify::VerdictConfig> verdicts;
 };

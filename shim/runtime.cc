@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "base/fs.h"
-#include "shim/secret_dir.h"
+#include "secrets/dir.h"
 #include "shim/state.h"
 
 namespace moat::shim {
@@ -151,8 +151,8 @@ int RunDelete(const Config& config, const Invocation& inv, char** argv, Logger& 
   int rc = RunRuntimeChild(config, argv, log);
   if (rc != 0) return rc;
   RemoveContainerState(config.state_dir, inv.ContainerId());
-  Status wiped = WipeSecretDir(config.state_dir, inv.ContainerId(),
-                               RuntimeRoot(inv.global.root, config.runtime));
+  Status wiped = secrets::WipeSecretDir(config.state_dir, inv.ContainerId(),
+                                        RuntimeRoot(inv.global.root, config.runtime));
   if (!wiped.ok()) log.Warning("delete: " + wiped.error().Describe());
   return 0;
 }

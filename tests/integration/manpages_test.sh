@@ -8,7 +8,7 @@
 #     bold in man/moat.conf.5; the same for launcher/profile.cc and
 #     man/moat-profile.5, verify/signature/policy.cc (containers-policy.json) and
 #     man/moat-policy.5, and the files that read the nested objects
-#     (shim/secret_store.cc: secret_stores; verify/verdict/verdict_policy.cc: verdicts;
+#     (secrets/store.cc: secret_stores; verify/verdict/verdict_policy.cc: verdicts;
 #     launcher/secret_spec.cc: secrets).
 #     The lists come from the C++ sources, so a key added to the code without
 #     documentation fails here.
@@ -101,7 +101,7 @@ check_keys() {
 
 echo "== keys accepted by the code are documented"
 check_keys shim/config.cc man/moat.conf.5
-check_keys shim/secret_store.cc man/moat.conf.5
+check_keys secrets/store.cc man/moat.conf.5
 check_keys verify/verdict/verdict_policy.cc man/moat.conf.5
 check_keys launcher/profile.cc man/moat-profile.5
 check_keys verify/signature/policy.cc man/moat-policy.5

@@ -17,9 +17,9 @@
 #include "base/log.h"
 #include "base/status.h"
 #include "base/unique_fd.h"
-#include "shim/secret_seal.h"
+#include "secrets/seal.h"
 
-namespace moat::shim {
+namespace moat::secrets {
 
 /// A made and mounted secrets directory; wiped on destruction unless Keep().
 class SecretDir {
@@ -61,4 +61,4 @@ Status WipeSecretDir(const std::string& state_dir, const std::string& id, const 
 /// logged as warnings, never fatal.
 void SweepSecretDirs(const std::string& state_dir, Logger& log);
 
-}  // namespace moat::shim
+}  // namespace moat::secrets

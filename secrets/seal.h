@@ -19,7 +19,7 @@
 
 #include "base/status.h"
 
-namespace moat::shim {
+namespace moat::secrets {
 
 inline constexpr size_t kSealKeyBytes = 32;
 inline constexpr size_t kSealNonceBytes = 12;
@@ -88,4 +88,4 @@ Result<std::string> SealSecret(const SecretBytes& key, std::string_view name,
 Result<SecretBytes> UnsealSecret(const SecretBytes& key, std::string_view name,
                                  std::string_view sealed);
 
-}  // namespace moat::shim
+}  // namespace moat::secrets

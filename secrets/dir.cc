@@ -1,4 +1,4 @@
-#include "shim/secret_dir.h"
+#include "secrets/dir.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -13,12 +13,12 @@
 #include <memory>
 #include <vector>
 
+#include "base/creator.h"
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/json_read.h"
-#include "shim/state.h"
 
-namespace moat::shim {
+namespace moat::secrets {
 
 namespace {
 
@@ -263,4 +263,4 @@ void SweepSecretDirs(const std::string& state_dir, Logger& log) {
   }
 }
 
-}  // namespace moat::shim
+}  // namespace moat::secrets

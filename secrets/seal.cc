@@ -1,4 +1,4 @@
-#include "shim/secret_seal.h"
+#include "secrets/seal.h"
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -14,7 +14,7 @@
 #include "base/fs.h"
 #include "base/unique_fd.h"
 
-namespace moat::shim {
+namespace moat::secrets {
 
 namespace {
 
@@ -206,4 +206,4 @@ Result<SecretBytes> UnsealSecret(const SecretBytes& key, std::string_view name,
   return plain;
 }
 
-}  // namespace moat::shim
+}  // namespace moat::secrets

@@ -1,4 +1,4 @@
-#include "shim/secret_store.h"
+#include "secrets/store.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -11,7 +11,7 @@
 #include "base/unique_fd.h"
 #include "launcher/secret_spec.h"
 
-namespace moat::shim {
+namespace moat::secrets {
 
 namespace {
 
@@ -109,4 +109,4 @@ Result<SecretBytes> ReadStoreSecret(const std::string& store_name, const SecretS
   return plain;
 }
 
-}  // namespace moat::shim
+}  // namespace moat::secrets

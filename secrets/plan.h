@@ -2,7 +2,7 @@
 // it. The plan (PlanSecrets, ResolveSecretOwners, AddSecretMounts) changes
 // only the parsed config; the values are read (LoadSecrets) only for a
 // container that will run, and written only to its secrets tmpfs
-// (shim/secret_dir.h) and, where a profile opts in, its process.env.
+// (secrets/dir.h) and, where a profile opts in, its process.env.
 #pragma once
 
 #include <cstdint>
@@ -13,11 +13,11 @@
 #include "base/json.h"
 #include "base/status.h"
 #include "launcher/profile.h"
-#include "shim/secret_seal.h"
-#include "shim/secret_store.h"
+#include "secrets/seal.h"
+#include "secrets/store.h"
 #include "verify/signature/trust.h"
 
-namespace moat::shim {
+namespace moat::secrets {
 
 /// One secret for one container.
 struct SecretItem {
@@ -95,4 +95,4 @@ std::vector<std::string> SecretEnvWarnings(const SecretPlan& plan);
 /// Wipes the values AddSecretEnv put into `config` (before it is destroyed).
 void WipeSecretEnv(const SecretPlan& plan, json::Value* config);
 
-}  // namespace moat::shim
+}  // namespace moat::secrets

@@ -1,18 +1,18 @@
-#include "shim/secrets.h"
+#include "secrets/plan.h"
 
 #include <openssl/crypto.h>
 
 #include <algorithm>
 #include <cstdio>
 
+#include "base/creator.h"
 #include "base/json_read.h"
 #include "launcher/host.h"
-#include "shim/secret_store.h"
-#include "shim/state.h"
+#include "secrets/store.h"
 #include "verify/common/reference.h"
 #include "verify/common/scope.h"
 
-namespace moat::shim {
+namespace moat::secrets {
 
 using json::Value;
 
@@ -313,4 +313,4 @@ void WipeSecretEnv(const SecretPlan& plan, Value* config) {
   }
 }
 
-}  // namespace moat::shim
+}  // namespace moat::secrets

@@ -8,12 +8,12 @@
 
 #include "base/json.h"
 #include "base/status.h"
-#include "shim/secret_seal.h"
+#include "secrets/seal.h"
 
-namespace moat::shim {
+namespace moat::secrets {
 
 /// A secret store (moat.conf `secret_stores`): a directory of secrets, each a
-/// file; with `key`, each file is sealed (shim/secret_seal.h) under that key.
+/// file; with `key`, each file is sealed (secrets/seal.h) under that key.
 struct SecretStore {
   std::string path;
   std::string key;  // empty: the files hold the secrets as they are
@@ -44,4 +44,4 @@ Status ReadSecretStores(const json::Value& v, const std::string& path,
 Result<SecretBytes> ReadStoreSecret(const std::string& store_name, const SecretStore& store,
                                     const std::string& name, uint64_t max_bytes);
 
-}  // namespace moat::shim
+}  // namespace moat::secrets

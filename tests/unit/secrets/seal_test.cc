@@ -1,6 +1,6 @@
 // Tests for shim/secret_seal: the sealed format round trip, every kind of
 // tampering, the name bound as AAD, key files, and bounded reads.
-#include "shim/secret_seal.h"
+#include "secrets/seal.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@
 #include "base/unique_fd.h"
 #include "tests/unit/test_dir.h"
 
-namespace moat::shim {
+namespace moat::secrets {
 namespace {
 
 SecretBytes Bytes(const std::string& s) {
@@ -168,4 +168,4 @@ TEST_CASE("seal: key files are 32 bytes, private and not symbolic links") {
 }
 
 }  // namespace
-}  // namespace moat::shim
+}  // namespace moat::secrets

@@ -1,7 +1,7 @@
 // Tests for shim/secrets and shim/secret_store: moat.conf's stores, which
 // secrets a container gets and with which owner, the mounts and refusals in
 // config.json, reading from plain and sealed stores, process.env opt-in.
-#include "shim/secrets.h"
+#include "secrets/plan.h"
 
 #include <unistd.h>
 
@@ -9,17 +9,17 @@
 #include <string>
 
 #include "base/json.h"
+#include "secrets/store.h"
 #include "shim/config.h"
-#include "shim/secret_store.h"
 #include "tests/unit/test_dir.h"
 
-namespace moat::shim {
+namespace moat::secrets {
 namespace {
 
 using json::Value;
 
-Config ConfigWith(const std::string& state_dir, const std::string& store_dir) {
-  Config c;
+shim::Config ConfigWith(const std::string& state_dir, const std::string& store_dir) {
+  shim::Config c;
   c.file = "moat.conf";
   c.secrets.file = "moat.conf";
   c.state_dir = state_dir;
@@ -40,17 +40,17 @@ Value Spec(const std::string& text) {
 }
 
 TEST_CASE("secrets: moat.conf secret_stores and secret_max_bytes") {
-  auto c = ParseConfig(R"({"runtime":"/usr/sbin/runc","secret_stores":{
+  auto c = shim::ParseConfig(R"({"runtime":"/usr/sbin/runc","secret_stores":{
       "vault":{"path":"/run/vault"},"sealed":{"path":"/var/lib/s","key":"/etc/moat/s.key"}},
       "secret_max_bytes":4096})",
-                       "moat.conf");
+                             "moat.conf");
   REQUIRE(c.ok());
   CHECK(c->secrets.stores.size() == 2);
   CHECK(c->secrets.stores["vault"].path == "/run/vault");
   CHECK(c->secrets.stores["vault"].key.empty());
   CHECK(c->secrets.stores["sealed"].key == "/etc/moat/s.key");
   CHECK(c->secrets.max_bytes == 4096);
-  CHECK(ParseConfig(R"({"runtime":"/r"})", "m")->secrets.max_bytes == 1u << 20);
+  CHECK(shim::ParseConfig(R"({"runtime":"/r"})", "m")->secrets.max_bytes == 1u << 20);
 
   auto [text, fragment] = GENERATE(table<std::string, std::string>({
       {R"("secret_stores":[])", "moat.conf: secret_stores: expected object, got array"},
@@ -63,14 +63,14 @@ TEST_CASE("secrets: moat.conf secret_stores and secret_max_bytes") {
       {R"("secret_max_bytes":0)", "secret_max_bytes: 0 is out of range"},
       {R"("secret_max_bytes":67108865)", "secret_max_bytes: 67108865 is out of range"},
   }));
-  auto bad = ParseConfig(R"({"runtime":"/r",)" + text + "}", "moat.conf");
+  auto bad = shim::ParseConfig(R"({"runtime":"/r",)" + text + "}", "moat.conf");
   INFO(text);
   REQUIRE_FALSE(bad.ok());
   CHECK_THAT(bad.error().message, Catch::Contains(fragment));
 }
 
 TEST_CASE("secrets: the plan picks the profile's secrets, by image scope where asked") {
-  Config c = ConfigWith("/run/moat", "/run/vault");
+  shim::Config c = ConfigWith("/run/moat", "/run/vault");
   launcher::Profile p = ProfileWith(R"([
       {"store":"vault","name":"all","target":"/s/all"},
       {"store":"vault","name":"team","target":"/s/team","images":["registry.example/team"]},
@@ -115,7 +115,7 @@ TEST_CASE("secrets: the plan picks the profile's secrets, by image scope where a
 }
 
 TEST_CASE("secrets: owners are the process's ids, the profile's, mapped through a user namespace") {
-  Config c = ConfigWith("/run/moat", "/run/vault");
+  shim::Config c = ConfigWith("/run/moat", "/run/vault");
   auto plan = PlanSecrets(c.secrets, c.state_dir, "c1",
                           ProfileWith(R"([{"store":"vault","name":"a","target":"/a"},
                               {"store":"vault","name":"b","target":"/b","uid":0,"gid":5}])"),
@@ -150,7 +150,7 @@ TEST_CASE("secrets: owners are the process's ids, the profile's, mapped through 
 }
 
 TEST_CASE("secrets: read-only bind mounts, and a caller's mount at a target is refused") {
-  Config c = ConfigWith("/run/moat", "/run/vault");
+  shim::Config c = ConfigWith("/run/moat", "/run/vault");
   auto plan = PlanSecrets(c.secrets, c.state_dir, "c1",
                           ProfileWith(R"([{"store":"vault","name":"a","target":"/run/secrets/a"},
                               {"store":"vault","name":"e","env":"E"}])"),
@@ -178,7 +178,7 @@ TEST_CASE("secrets: read-only bind mounts, and a caller's mount at a target is r
 
 TEST_CASE("secrets: binding moat's secrets, a store or a key into a container is refused") {
   moat::testing::TestDir dir;
-  Config c = ConfigWith(dir.path() + "/state", dir.path() + "/vault");
+  shim::Config c = ConfigWith(dir.path() + "/state", dir.path() + "/vault");
   c.secrets.stores["sealed"] = SecretStore{dir.path() + "/sealed", dir.path() + "/keys/s.key"};
   dir.Write("state/secrets/other/fs/0", "x");
   dir.Write("vault/a", "x");
@@ -266,7 +266,7 @@ TEST_CASE("secrets: reading from a sealed store") {
 }
 
 TEST_CASE("secrets: process.env opt-in replaces the variable and can be wiped") {
-  Config c = ConfigWith("/run/moat", "/run/vault");
+  shim::Config c = ConfigWith("/run/moat", "/run/vault");
   auto plan = PlanSecrets(c.secrets, c.state_dir, "c1",
                           ProfileWith(R"([{"store":"vault","name":"e","env":"TOKEN"}])"),
                           verify::TrustDecision{});
@@ -287,7 +287,7 @@ TEST_CASE("secrets: a value for process.env must be text") {
   dir.Write("vault/nul", std::string("a\0b", 3), 0600);
   dir.Write("vault/latin1", "caf\xe9", 0600);
   dir.Write("vault/utf8", "caf\xc3\xa9", 0600);
-  Config c = ConfigWith("/run/moat", dir.path() + "/vault");
+  shim::Config c = ConfigWith("/run/moat", dir.path() + "/vault");
   for (const char* name : {"nul", "latin1", "utf8"}) {
     auto plan = PlanSecrets(
         c.secrets, c.state_dir, "c1",
@@ -308,4 +308,4 @@ TEST_CASE("secrets: a value for process.env must be text") {
 }
 
 }  // namespace
-}  // namespace moat::shim
+}  // namespace moat::secrets
