@@ -389,8 +389,9 @@ run_left() {
   [[ ! -e "$STATE/containers/$id.json" ]] || fail "run $id: moat's state record is left"
   if "$RUNC" --root "$RUNC_ROOT" state "$id" >/dev/null 2>&1; then fail "run $id: runc still has it"; fi
 }
-R="$W/rbundle"
+nb=0
 for want in 0 3; do
+  nb=$((nb + 1)) R="$W/rbundle$nb"
   make_bundle "$R" "$(jq -nc --arg p "cat /run/secrets/db >/dev/null; exit $want" '["sh","-c",$p]')"
   id="$(new_id run)"
   rc=0
@@ -407,6 +408,7 @@ wait_running() {
   fail "container $1 did not start: $(cat "$W/run.out")"
 }
 # The container killed by SIGKILL: runc reports 137, and so must moat.
+nb=$((nb + 1)) R="$W/rbundle$nb"
 make_bundle "$R" '["sleep","30"]'
 id="$(new_id run)"
 "$MOAT_RUNTIME" --root "$RUNC_ROOT" run --bundle "$R" "$id" </dev/null >"$W/run.out" 2>&1 &
@@ -420,6 +422,7 @@ run_left "$id"
 echo "ok: run exits as runc does (0, 3, 137 for the container killed) and leaves nothing"
 # moat signalled: SIGTERM to moat-runtime reaches the container through runc,
 # moat waits for runc, cleans up, and exits as runc did.
+nb=$((nb + 1)) R="$W/rbundle$nb"
 make_bundle "$R" '["sh","-c","trap \"exit 7\" TERM; while :; do sleep 0.1; done"]'
 id="$(new_id run)"
 "$MOAT_RUNTIME" --root "$RUNC_ROOT" run --bundle "$R" "$id" </dev/null >"$W/run.out" 2>&1 &
@@ -434,6 +437,7 @@ run_left "$id"
 echo "ok: SIGTERM to moat-runtime run is passed on; it waits, cleans up and exits 7 as the container did"
 # run --detach stays runc's: it returns once started, and the secrets stay
 # for the running container until delete.
+nb=$((nb + 1)) R="$W/rbundle$nb"
 make_bundle "$R" '["sleep","30"]'
 id="$(new_id run)"
 "$MOAT_RUNTIME" --root "$RUNC_ROOT" run --detach --bundle "$R" "$id" </dev/null >"$W/run.out" 2>&1 ||
