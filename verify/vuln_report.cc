@@ -78,7 +78,8 @@ Result<std::string> GrypeFix(const Value& vuln, const std::string& vpath) {
   if (fix != nullptr && !fix->is_null() && old != nullptr && !old->is_null()) {
     return Error{vpath + ": both fix (Grype >= 0.13) and fixedInVersion (Grype 0.10-0.12)"};
   }
-  if (old != nullptr && !old->is_null()) return json::ReadString(*old, Field(vpath, "fixedInVersion"));
+  if (old != nullptr && !old->is_null())
+    return json::ReadString(*old, Field(vpath, "fixedInVersion"));
   if (fix == nullptr || fix->is_null()) return std::string();
   const std::string fpath = Field(vpath, "fix");
   MOAT_TRY(json::ExpectType(*fix, json::Type::kObject, fpath));
@@ -110,7 +111,8 @@ Status CheckGrypeVersion(const std::string& version, const std::string& path) {
   if (dot1 == std::string_view::npos) return Status::Ok();
   size_t dot2 = v.find_first_not_of("0123456789", dot1 + 1);
   std::string_view major = v.substr(0, dot1);
-  std::string_view minor = v.substr(dot1 + 1, dot2 == std::string_view::npos ? v.npos : dot2 - dot1 - 1);
+  std::string_view minor =
+      v.substr(dot1 + 1, dot2 == std::string_view::npos ? v.npos : dot2 - dot1 - 1);
   if (major.empty() || minor.empty() || major.size() > 6 || minor.size() > 6) return Status::Ok();
   if (major.find_first_not_of("0123456789") != std::string_view::npos) return Status::Ok();
   if (major == "0" && std::stoi(std::string(minor)) < 10) {
@@ -165,8 +167,8 @@ Status ParseTrivy(const Value& r, const std::string& path, const ReportLimits& l
   auto version = json::ReadInt(*schema, Field(path, "SchemaVersion"), 0, 1000);
   if (!version.ok()) return version.error();
   if (*version != 2) {
-    return Error{Field(path, "SchemaVersion") + ": Trivy JSON schema " +
-                 std::to_string(*version) + " is not supported (SchemaVersion 2, Trivy >= 0.20)"};
+    return Error{Field(path, "SchemaVersion") + ": Trivy JSON schema " + std::to_string(*version) +
+                 " is not supported (SchemaVersion 2, Trivy >= 0.20)"};
   }
   out->scanner_name = "trivy";
   if (const Value* t = r.Find("Trivy"); t != nullptr && t->is_object()) {

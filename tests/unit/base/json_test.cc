@@ -54,7 +54,7 @@ TEST_CASE("json: a truncated document is reported where the input ended") {
   const std::string& doc = kCutDoc;
   auto [cut, where] = GENERATE(table<size_t, std::string>({
       {kCutDoc.find("\"Results\"") + 5, "line 3, column 8: "},  // inside a key
-      {kCutDoc.find("{\"Target"), "line 4, column 5: "},         // after "[\n    "
+      {kCutDoc.find("{\"Target"), "line 4, column 5: "},        // after "[\n    "
       {kCutDoc.size() - 2, "line 6, column 1: "},               // the final brace missing
   }));
   auto v = Parse(std::string_view(doc).substr(0, cut));

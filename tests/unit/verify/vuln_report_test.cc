@@ -228,14 +228,15 @@ std::string BigTrivyReport(size_t findings, size_t packages) {
   std::string out = R"({"SchemaVersion":2,"CreatedAt":"2026-11-20T09:12:44.123456789Z",)"
                     R"("ArtifactName":"registry.example/big:1","ArtifactType":"container_image",)"
                     R"("Metadata":{"Size":1893412864,"OS":{"Family":"debian","Name":"12.8"},)"
-                    R"("ImageID":"sha256:)" + std::string(64, 'a') +
-                    R"(","DiffIDs":["sha256:)" + std::string(64, 'b') +
+                    R"("ImageID":"sha256:)" +
+                    std::string(64, 'a') + R"(","DiffIDs":["sha256:)" + std::string(64, 'b') +
                     R"("],"RepoTags":["registry.example/big:1"]},"Results":[)";
   const std::string description(1400, 'd');
   const size_t per_target = findings / 2;
   for (size_t t = 0; t < 2; ++t) {
     if (t > 0) out += ",";
-    out += R"x({"Target":"registry.example/big:1 (debian 12.8)","Class":"os-pkgs","Type":"debian",)x";
+    out +=
+        R"x({"Target":"registry.example/big:1 (debian 12.8)","Class":"os-pkgs","Type":"debian",)x";
     out += R"("Packages":[)";
     for (size_t p = 0; p < packages; ++p) {
       if (p > 0) out += ",";
@@ -243,7 +244,8 @@ std::string BigTrivyReport(size_t findings, size_t packages) {
       out += R"({"ID":")" + n + R"(@1.0-1","Name":")" + n +
              R"(","Identifier":{"PURL":"pkg:deb/debian/)" + n +
              R"(@1.0-1?arch=amd64&distro=debian-12.8","UID":"9f3c1e2d4b5a6978"},"Version":"1.0-1",)"
-             R"("Arch":"amd64","SrcName":")" + n +
+             R"("Arch":"amd64","SrcName":")" +
+             n +
              R"(","SrcVersion":"1.0-1","Licenses":["GPL-2.0-only"],"Layer":{"Digest":"sha256:)" +
              std::string(64, 'c') + R"(","DiffID":"sha256:)" + std::string(64, 'b') + R"("}})";
     }
@@ -254,22 +256,22 @@ std::string BigTrivyReport(size_t findings, size_t packages) {
       const std::string id = "CVE-2024-" + std::to_string(10000 + i / 3);
       const std::string pkg = "pkg" + std::to_string(i % packages);
       const char* sev = (i % 5 == 0) ? "CRITICAL" : (i % 5 == 1) ? "HIGH" : "MEDIUM";
-      out += R"({"VulnerabilityID":")" + id + R"(","PkgID":")" + pkg + R"(@1.0-1","PkgName":")" +
-             pkg + R"(","PkgIdentifier":{"PURL":"pkg:deb/debian/)" + pkg +
-             R"(@1.0-1","UID":"9f3c1e2d4b5a6978"},"InstalledVersion":"1.0-1",)" +
-             (i % 2 == 0 ? R"("FixedVersion":"1.0-2","Status":"fixed",)"
-                         : R"("Status":"affected",)") +
-             R"("Layer":{"Digest":"sha256:)" + std::string(64, 'c') + R"(","DiffID":"sha256:)" +
-             std::string(64, 'b') + R"("},"SeveritySource":"nvd",)" +
-             R"("PrimaryURL":"https://avd.aquasec.com/nvd/)" + id +
-             R"(","DataSource":{"ID":"debian","Name":"Debian Security Tracker",)"
-             R"("URL":"https://salsa.debian.org/security-tracker-team/security-tracker"},)"
-             R"("Title":"a title of some length for )" + id + R"(","Description":")" +
-             description + R"(","Severity":")" + sev +
-             R"(","CweIDs":["CWE-787"],"VendorSeverity":{"debian":1,"nvd":3,"redhat":2},)"
-             R"("CVSS":{"nvd":{"V3Vector":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",)"
-             R"("V3Score":9.8},"redhat":{"V3Vector":"CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H",)"
-             R"("V3Score":8.1}},"References":[)";
+      out +=
+          R"({"VulnerabilityID":")" + id + R"(","PkgID":")" + pkg + R"(@1.0-1","PkgName":")" + pkg +
+          R"(","PkgIdentifier":{"PURL":"pkg:deb/debian/)" + pkg +
+          R"(@1.0-1","UID":"9f3c1e2d4b5a6978"},"InstalledVersion":"1.0-1",)" +
+          (i % 2 == 0 ? R"("FixedVersion":"1.0-2","Status":"fixed",)" : R"("Status":"affected",)") +
+          R"("Layer":{"Digest":"sha256:)" + std::string(64, 'c') + R"(","DiffID":"sha256:)" +
+          std::string(64, 'b') + R"("},"SeveritySource":"nvd",)" +
+          R"("PrimaryURL":"https://avd.aquasec.com/nvd/)" + id +
+          R"(","DataSource":{"ID":"debian","Name":"Debian Security Tracker",)"
+          R"("URL":"https://salsa.debian.org/security-tracker-team/security-tracker"},)"
+          R"("Title":"a title of some length for )" +
+          id + R"(","Description":")" + description + R"(","Severity":")" + sev +
+          R"(","CweIDs":["CWE-787"],"VendorSeverity":{"debian":1,"nvd":3,"redhat":2},)"
+          R"("CVSS":{"nvd":{"V3Vector":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",)"
+          R"("V3Score":9.8},"redhat":{"V3Vector":"CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H",)"
+          R"("V3Score":8.1}},"References":[)";
       for (int k = 0; k < 8; ++k) {
         if (k > 0) out += ",";
         out += R"("https://security-tracker.debian.org/tracker/)" + id + "#ref" +
