@@ -265,9 +265,16 @@ Result<Value> Parse(std::string_view text, const Limits& limits) {
   yajl_config(h.get(), yajl_allow_partial_values, 0);
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   yajl_status st = yajl_parse(h.get(), bytes, text.size());
-  if (st == yajl_status_ok) st = yajl_complete_parse(h.get());
+  // yajl_get_bytes_consumed counts what the last call consumed, so after a
+  // failing yajl_complete_parse (the input ended inside a value) it says 0 or
+  // 1: the place to name is then the end of the input.
+  bool at_end = false;
+  if (st == yajl_status_ok) {
+    st = yajl_complete_parse(h.get());
+    at_end = true;
+  }
   if (st != yajl_status_ok) {
-    size_t at = yajl_get_bytes_consumed(h.get());
+    size_t at = at_end ? text.size() : yajl_get_bytes_consumed(h.get());
     std::string msg = b.error;
     if (msg.empty()) {
       unsigned char* e = yajl_get_error(h.get(), 0, bytes, text.size());

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <climits>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -146,16 +145,9 @@ int RunRun(const std::vector<std::string>& args) {
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
-  // Like system(3): a Ctrl-C reaches the container's runtime, not us.
-  struct sigaction ign {
-  }, old_int{}, old_quit{};
-  ign.sa_handler = SIG_IGN;
-  sigemptyset(&ign.sa_mask);
-  ::sigaction(SIGINT, &ign, &old_int);
-  ::sigaction(SIGQUIT, &ign, &old_quit);
+  // A Ctrl-C reaches runc from the terminal; a SIGTERM or SIGHUP sent to
+  // moat is passed on, and moat waits for runc to end before cleaning up.
   int rc = shim::RunRuntimeChild(*config, argv.data(), log);
-  ::sigaction(SIGINT, &old_int, nullptr);
-  ::sigaction(SIGQUIT, &old_quit, nullptr);
   shim::RemoveContainerState(config->state_dir, id);
   return rc;
 }

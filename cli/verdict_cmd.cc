@@ -29,12 +29,13 @@
 #include "verify/verdict/dsse.h"
 #include "verify/verdict/verdict.h"
 #include "verify/verdict/verdict_store.h"
+#include "verify/verdict/vuln_report.h"
 
 namespace moat::cli {
 
 namespace {
 
-constexpr size_t kMaxReportBytes = 24u << 20;
+const verify::ReportLimits kReportLimits;
 
 constexpr const char* kUsage =
     "usage: moat verdict keygen [--type ecdsa-p256|ed25519] --out NAME\n"
@@ -175,11 +176,9 @@ int Import(const std::vector<std::string>& args) {
     scanned_at = *t;
   }
   const std::string path = flags->positional()[0];
-  auto text = ReadFileNoFollow(path, kMaxReportBytes);
+  auto text = ReadFileNoFollow(path, kReportLimits.max_bytes);
   if (!text.ok()) return Fail(text.error());
-  json::Limits limits;
-  limits.max_bytes = kMaxReportBytes;
-  auto report = json::Parse(*text, limits);
+  auto report = json::Parse(*text, verify::ReportJsonLimits(kReportLimits));
   if (!report.ok()) return Fail(report.error().Wrap(path));
   auto detected = verify::DetectReportFormat(*report, path);
   if (!detected.ok()) return Fail(detected.error());

@@ -5,7 +5,7 @@
 //
 // Lifetime: made at create just before config.json is written; wiped (files
 // unlinked, tmpfs unmounted, directories removed) when create fails, at
-// delete, and otherwise by the sweep at the next create once neither the
+// delete, when a foreground run ends, and otherwise by the sweep at the next create once neither the
 // container (<root>/<id>/state.json, or crun's status) nor the process that
 // made it (pid and start time) exists. Every step holds an flock on
 // <state_dir>/secrets/.lock, so a sweep never sees a half-made directory.
@@ -56,7 +56,7 @@ class SecretDir {
 Status WipeSecretDir(const std::string& state_dir, const std::string& id, const std::string& root);
 
 /// create: wipes every secrets directory whose container and creator are both
-/// gone (left by a crash, a failed create, or `runc run` without delete).
+/// gone (left by a crash, a killed runc, or `run --detach` without delete).
 /// Costs one failed open when there is no secrets directory. Problems are
 /// logged as warnings, never fatal.
 void SweepSecretDirs(const std::string& state_dir, Logger& log);

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 
 #include "base/fs.h"
 #include "secrets/dir.h"
@@ -114,32 +115,96 @@ int ExecRuntime(const Config& config, char** argv, Logger& log) {
 
 }  // namespace
 
-int RunRuntimeChild(const Config& config, char** argv, Logger& log) {
+namespace {
+
+// What moat passes on to the runtime while it waits for it (runc passes
+// them on to the container, or with a terminal handles SIGWINCH itself).
+// Job control (SIGTSTP, SIGCONT) keeps its defaults: it stops the group.
+constexpr int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM,
+                              SIGUSR1, SIGUSR2, SIGALRM, SIGWINCH};
+
+sigset_t WaitedSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : kForwarded) sigaddset(&set, sig);
+  sigaddset(&set, SIGCHLD);
+  return set;
+}
+
+}  // namespace
+
+int SpawnRuntime(const Config& config, char** argv, Logger& log,
+                 const std::function<void(int)>& after) {
   Status ok = CheckRuntimeBinary(config);
   if (!ok.ok()) {
     log.Error(ok.error().Describe());
-    return 1;
+    return -1;
   }
   std::vector<char*> env = RuntimeEnv();
+  // Blocked before fork, so none is lost between fork and the wait below;
+  // the child unblocks them (ResetSignals) before exec.
+  const sigset_t waited = WaitedSignals();
+  sigset_t old;
+  ::sigprocmask(SIG_BLOCK, &waited, &old);
   pid_t pid = ::fork();
   if (pid < 0) {
     log.Error(std::string("fork: ") + std::strerror(errno));
-    return 1;
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    return -1;
   }
   if (pid == 0) {
     ResetSignals();
     ::execve(config.runtime.c_str(), argv, env.data());
     ::_exit(127);
   }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) {
-      log.Error(std::string("waitpid: ") + std::strerror(errno));
-      return 1;
+  int status = -1;
+  for (;;) {
+    siginfo_t si{};
+    int sig = ::sigwaitinfo(&waited, &si);
+    if (sig < 0) {
+      if (errno == EINTR) continue;
+      log.Error(std::string("sigwaitinfo: ") + std::strerror(errno));
+      break;
     }
+    if (sig == SIGCHLD) {
+      pid_t r = ::waitpid(pid, &status, WNOHANG);
+      if (r == pid) break;
+      if (r < 0 && errno != EINTR) {
+        log.Error(std::string("waitpid: ") + std::strerror(errno));
+        status = -1;
+        break;
+      }
+      continue;
+    }
+    // A terminal's signals (Ctrl-C, a resize) went to the whole foreground
+    // process group, the runtime included: passing them on would double them.
+    if (si.si_code == SI_KERNEL && ::getpgid(pid) == ::getpgrp()) continue;
+    (void)::kill(pid, sig);
   }
+  if (status == -1) {
+    // Could not wait for it: do not leave it running unobserved.
+    (void)::kill(pid, SIGKILL);
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    status = -1;
+  }
+  if (after) after(status);
+  // The runtime is gone: what arrived since has no one to go to.
+  const timespec zero{};
+  while (::sigtimedwait(&waited, nullptr, &zero) > 0) {
+  }
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  return status;
+}
+
+int ExitCodeOf(int status) {
+  if (status == -1) return 1;
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+int RunRuntimeChild(const Config& config, char** argv, Logger& log) {
+  return ExitCodeOf(SpawnRuntime(config, argv, log, nullptr));
 }
 
 namespace {
@@ -155,6 +220,53 @@ int RunDelete(const Config& config, const Invocation& inv, char** argv, Logger& 
                                         RuntimeRoot(inv.global.root, config.runtime));
   if (!wiped.ok()) log.Warning("delete: " + wiped.error().Describe());
   return 0;
+}
+
+// run (in the foreground): runc deletes the container itself when it ends,
+// so no delete verb comes to wipe its secrets or drop moat's record. The
+// runtime runs as a child, with signals passed on, and moat cleans up after
+// it. runc's run returns only once the container has ended, so when runc
+// exited (rather than being killed) the secrets are wiped, also under
+// --keep (a stopped container never starts again); moat's record goes once
+// runc has no container of that id. When runc was killed its container may
+// live on: delete or the sweep clean up then. A container of the id that
+// existed before (runc then refuses the run) is another's, and left alone.
+// Then moat exits as runc did: with its status, or by the same signal.
+int RunForeground(const Config& config, const Invocation& inv, char** argv, Logger& log) {
+  const std::string id = inv.ContainerId();
+  const std::string root = RuntimeRoot(inv.global.root, config.runtime);
+  const std::string runtime_dir = root + "/" + id;
+  struct stat st {};
+  const bool existed = ::lstat(runtime_dir.c_str(), &st) == 0;
+  auto clean = [&](int status) {
+    if (existed) return;
+    struct stat now {};
+    const bool gone = ::lstat(runtime_dir.c_str(), &now) != 0 && errno == ENOENT;
+    if (!gone && status != -1 && !WIFEXITED(status)) return;
+    Status wiped = WipeSecretDir(config.state_dir, id, root);
+    if (!wiped.ok()) log.Warning("run: " + wiped.error().Describe());
+    if (gone) RemoveContainerState(config.state_dir, id);
+  };
+  int status = SpawnRuntime(config, argv, log, clean);
+  if (status == -1) {
+    clean(-1);
+    return 1;
+  }
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    (void)std::fflush(nullptr);
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    ::sigaction(sig, &dfl, nullptr);
+    sigset_t only;
+    sigemptyset(&only);
+    sigaddset(&only, sig);
+    ::sigprocmask(SIG_UNBLOCK, &only, nullptr);
+    (void)::raise(sig);
+    return 128 + sig;
+  }
+  return ExitCodeOf(status);
 }
 
 Status Check(const Context& ctx) {
@@ -199,6 +311,11 @@ int RunShim(int argc, char** argv) {
     return 1;
   }
   if (inv->verb == Verb::kDelete && !inv->Bool("help")) return RunDelete(*config, *inv, argv, log);
+  // run --detach returns once the container started: its end is delete's
+  // (or the sweep's) to clean up, and it stays a single exec.
+  if (inv->verb == Verb::kRun && !inv->Bool("help") && !inv->Bool("detach")) {
+    return RunForeground(*config, *inv, argv, log);
+  }
   return ExecRuntime(*config, argv, log);
 }
 

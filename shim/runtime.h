@@ -55,6 +55,20 @@ Status Decide(const Context& ctx, AuditRecord rec, const std::vector<std::string
 /// not be started, with the reason logged).
 int RunRuntimeChild(const Config& config, char** argv, Logger& log);
 
+/// RunRuntimeChild's work: while the runtime runs, SIGHUP, SIGINT, SIGQUIT,
+/// SIGTERM, SIGUSR1, SIGUSR2, SIGALRM and SIGWINCH sent to moat are passed
+/// on to it (those a terminal sent to the whole process group are not sent
+/// twice). `after` (may be empty) runs with the wait status (-1: could not
+/// wait; the runtime was then killed) once it has exited, while those
+/// signals are still held, so that a signal cannot cut it short. Returns
+/// the raw wait status, or -1 when the runtime could not be started (then
+/// `after` has not run).
+int SpawnRuntime(const Config& config, char** argv, Logger& log,
+                 const std::function<void(int)>& after);
+
+/// A raw wait status as an exit code: 128+N for signal N; 1 for -1.
+int ExitCodeOf(int status);
+
 /// Joins with "; ".
 std::string JoinReasons(const std::vector<std::string>& v);
 

@@ -18,6 +18,10 @@
 # each killed container with plain runc, so all of them. No secret value may
 # be left on disk outside the stores. The storm under secrets reports in
 # which step of the secrets phase each kill landed.
+# Then `run` (runc deletes the container itself, so no delete comes): after
+# a foreground run ends (0, an exit status, the container's signal death, or
+# SIGTERM to moat-runtime passed on) nothing of the secrets or moat's record
+# is left, and moat's exit status is runc's; run --detach stays as runc's.
 #
 # MOAT_CRASH_RUNS (default 300; 100 under MOAT_SANITIZED) sets the number of
 # kills per storm; MOAT_CRASH_SEED the delays. Delays are uniform over 1.3x
@@ -373,6 +377,76 @@ echo "ok: none of the $(grep -c . "$W/ids-secrets") created ids but the next run
 assert_eq "$(ls -A "$STATE/secrets")" .lock "$STATE/secrets after the next run's delete"
 m="$(mounts_under "$STATE")"
 [[ -z "$m" ]] || fail "secrets: still mounted under moat's state_dir after the next run: $m"
+echo "== secrets: run (runc deletes the container itself: moat cleans up when run ends)"
+# run_case NAME WANT_RC ARGV...: a foreground `run` of the secrets profile,
+# with its exit status WANT_RC; afterwards no secrets directory, no tmpfs and
+# no state record of it may be left, and runc must know no such container.
+run_left() {
+  local id="$1" m
+  [[ ! -e "$STATE/secrets/$id" ]] || fail "run $id: $STATE/secrets/$id is left: $(ls -A "$STATE/secrets/$id")"
+  m="$(mounts_under "$STATE")"
+  [[ -z "$m" ]] || fail "run $id: still mounted under moat's state_dir: $m"
+  [[ ! -e "$STATE/containers/$id.json" ]] || fail "run $id: moat's state record is left"
+  if "$RUNC" --root "$RUNC_ROOT" state "$id" >/dev/null 2>&1; then fail "run $id: runc still has it"; fi
+}
+nb=0
+for want in 0 3; do
+  nb=$((nb + 1)) R="$W/rbundle$nb"
+  make_bundle "$R" "$(jq -nc --arg p "cat /run/secrets/db >/dev/null; exit $want" '["sh","-c",$p]')"
+  id="$(new_id run)"
+  rc=0
+  "$MOAT_RUNTIME" --root "$RUNC_ROOT" run --bundle "$R" "$id" </dev/null >"$W/run.out" 2>&1 || rc=$?
+  assert_eq "$rc" "$want" "run (exit $want): moat-runtime's exit status: $(cat "$W/run.out")"
+  run_left "$id"
+done
+# wait_running ID: until runc says the container runs (10 s at most).
+wait_running() {
+  for _ in $(seq 100); do
+    [[ "$("$RUNC" --root "$RUNC_ROOT" state "$1" 2>/dev/null | jq -r .status)" == running ]] && return
+    sleep 0.1
+  done
+  fail "container $1 did not start: $(cat "$W/run.out")"
+}
+# The container killed by SIGKILL: runc reports 137, and so must moat.
+nb=$((nb + 1)) R="$W/rbundle$nb"
+make_bundle "$R" '["sleep","30"]'
+id="$(new_id run)"
+"$MOAT_RUNTIME" --root "$RUNC_ROOT" run --bundle "$R" "$id" </dev/null >"$W/run.out" 2>&1 &
+mpid=$!
+wait_running "$id"
+"$RUNC" --root "$RUNC_ROOT" kill "$id" KILL
+rc=0
+wait "$mpid" || rc=$?
+assert_eq "$rc" 137 "run, the container killed by SIGKILL: moat-runtime's exit status"
+run_left "$id"
+echo "ok: run exits as runc does (0, 3, 137 for the container killed) and leaves nothing"
+# moat signalled: SIGTERM to moat-runtime reaches the container through runc,
+# moat waits for runc, cleans up, and exits as runc did.
+nb=$((nb + 1)) R="$W/rbundle$nb"
+make_bundle "$R" '["sh","-c","trap \"exit 7\" TERM; while :; do sleep 0.1; done"]'
+id="$(new_id run)"
+"$MOAT_RUNTIME" --root "$RUNC_ROOT" run --bundle "$R" "$id" </dev/null >"$W/run.out" 2>&1 &
+mpid=$!
+wait_running "$id"
+[[ -n "$(mounts_under "$STATE/secrets/$id/fs")" ]] || fail "run: no secrets tmpfs while the container runs"
+kill -TERM "$mpid"
+rc=0
+wait "$mpid" || rc=$?
+assert_eq "$rc" 7 "run, moat-runtime sent SIGTERM: its exit status (the container's trap): $(cat "$W/run.out")"
+run_left "$id"
+echo "ok: SIGTERM to moat-runtime run is passed on; it waits, cleans up and exits 7 as the container did"
+# run --detach stays runc's: it returns once started, and the secrets stay
+# for the running container until delete.
+nb=$((nb + 1)) R="$W/rbundle$nb"
+make_bundle "$R" '["sleep","30"]'
+id="$(new_id run)"
+"$MOAT_RUNTIME" --root "$RUNC_ROOT" run --detach --bundle "$R" "$id" </dev/null >"$W/run.out" 2>&1 ||
+  fail "run --detach failed: $(cat "$W/run.out")"
+[[ -n "$(mounts_under "$STATE/secrets/$id/fs")" ]] || fail "run --detach: the secrets tmpfs is gone already"
+"$MOAT_RUNTIME" --root "$RUNC_ROOT" delete --force "$id" >/dev/null 2>&1 || fail "delete $id failed"
+run_left "$id"
+echo "ok: run --detach keeps the secrets for the running container; delete removes them"
+
 for v in "${VALS[@]}"; do
   if grep -rlF --exclude-dir=store "$v" "$W" "$RUNC_ROOT"; then
     fail "a secret value was left on disk outside its store (files above)"

@@ -20,6 +20,8 @@
 # moat's state_dir (all but the secret files) and of runc's state root are
 # collected under $OUT, which is then searched for each value (random per
 # run) as is, in hex and in base64; a hit fails with the file's name.
+# After `run` (runc deletes the container itself) no secrets directory,
+# tmpfs, value or state record of it is left on the host.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/fake_docker.sh"
 need_root
@@ -289,6 +291,18 @@ secret_round() {
   make_bundle "$b" "$(jq -nc --arg p "$sums" '["sh","-c",$p]')"
   mr "$o" run run --bundle "$b" "$(cid "s-$mode-run")" || fail "$mode: run failed: $(cat "$o/run.err")"
   wait_sums "$o/run.out"
+  # runc deletes a run's container itself: nothing of its secrets may stay
+  # on the host once run has returned (no directory, no tmpfs, no value in
+  # state_dir, no record).
+  local st rid v
+  st="$(dirname "$MOAT_CONFIG")/state"
+  rid="$(cid "s-$mode-run")"
+  [[ ! -e "$st/secrets/$rid" ]] || fail "$mode: after run, $st/secrets/$rid is left"
+  [[ -z "$(mounts_under "$st")" ]] || fail "$mode: after run, mounted under state_dir: $(mounts_under "$st")"
+  [[ ! -e "$st/containers/$rid.json" ]] || fail "$mode: after run, moat's record of $rid is left"
+  for v in "${VALS[@]}"; do
+    if grep -rlF -- "$v" "$st" "$RUNC_ROOT"; then fail "$mode: after run, a secret value is on disk (above)"; fi
+  done
   b="$W/s-$mode-text"
   make_bundle "$b" '["true"]'
   id="$(cid "s-$mode-text")"

@@ -4,8 +4,10 @@
 # runc and against moat-runtime in front of runc, with a profile that lets
 # everything through (user kept, no capability or mount changes, deny rules
 # off) and policy insecureAcceptAnything. Every test's TAP results must be
-# identical under both; tests that fail under bare runc too are listed as
+# identical under both, compared as sets of (status, description) lines
+# (tap_compare.sh); tests that fail under bare runc too are listed as
 # "cannot run here" with runc's first failure, and still have to match.
+# Every test runs before any is judged; a summary table ends the output.
 #
 # The suite is not built here: Debian 12 packages runtime-tools only as
 # golang-github-opencontainers-runtime-tools-dev, the Go library (generate,
@@ -62,19 +64,14 @@ mkdir -m 0755 "$P"
 install -m 0644 "$MOAT_SOURCE_DIR/tests/fixtures/profiles/passthrough.json" "$P/passthrough.json"
 MOAT_PROFILES_DIR="$P" moat_env "$W/conf" enforce passthrough
 
-# tap FILE: the results of a TAP stream, one "ok|not ok <n> <description>"
-# line per test point, with what varies between runs (paths of temporary
-# bundles, container ids, pids, times) replaced.
-tap() {
-  grep -E '^(not )?ok [0-9]+' "$1" |
-    sed -E -e 's#/tmp/ocitest[^/ ]*#/tmp/ocitest#g' \
-      -e 's/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/<uuid>/g' \
-      -e 's/\b[0-9]{3,}\b/<n>/g' || true
-}
+# shellcheck source=tap_compare.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tap_compare.sh"
 
+# Every test runs under both runtimes before anything is judged; a test's
+# results are compared as sets of (status, description) lines (tap_compare.sh:
+# `default` prints its checks in an order that changes from run to run).
 echo "== ${#tests[@]} validation tests, each under runc and moat-runtime (${per_test}s limit each)"
-differ=0
-cannot=()
+declare -A verdict=() counts=() detail=()
 for t in "${tests[@]}"; do
   name="$(basename "$t" .t)"
   for arm in runc moat; do
@@ -83,26 +80,40 @@ for t in "${tests[@]}"; do
     rc=0
     (cd "$RT" && RUNTIME="$rt" timeout "$per_test" "./$t") >"$W/$name.$arm.out" 2>&1 || rc=$?
     echo "$rc" >"$W/$name.$arm.rc"
-    tap "$W/$name.$arm.out" >"$W/$name.$arm.tap"
   done
-  r="$(grep -c '^ok' "$W/$name.runc.tap" || true)/$(grep -c . "$W/$name.runc.tap" || true)"
-  m="$(grep -c '^ok' "$W/$name.moat.tap" || true)/$(grep -c . "$W/$name.moat.tap" || true)"
-  if ! diff -q "$W/$name.runc.tap" "$W/$name.moat.tap" >/dev/null; then
-    echo "DIFFERENT: $name: runc $r ok, moat $m ok"
-    diff "$W/$name.runc.tap" "$W/$name.moat.tap" | head -n 20
-    grep -m3 'moat:' "$W/$name.moat.out" || true
-    differ=$((differ + 1))
-    continue
+  counts[$name]="runc $(tap_counts "$W/$name.runc.out") ok, moat $(tap_counts "$W/$name.moat.out") ok"
+  if ! tap_compare "$W/$name.runc.out" "$W/$name.moat.out" >"$W/$name.diff"; then
+    verdict[$name]=different
+    detail[$name]="$(head -n 20 "$W/$name.diff"; grep -m3 'moat:' "$W/$name.moat.out" || true)"
+  elif [[ -z "$(tap_results "$W/$name.runc.out")" ]] ||
+    tap_results "$W/$name.runc.out" | grep -q '^not ok'; then
+    verdict[$name]="cannot run here"
+    detail[$name]="$(tap_results "$W/$name.runc.out" | grep -m1 '^not ok' ||
+      tail -n1 "$W/$name.runc.out")"
+  else
+    verdict[$name]=same
   fi
-  if grep -q '^not ok' "$W/$name.runc.tap" || [[ ! -s "$W/$name.runc.tap" ]]; then
-    why="$(grep -m1 '^not ok' "$W/$name.runc.tap" || tail -n1 "$W/$name.runc.out")"
-    cannot+=("$name: $why")
-  fi
-  echo "same: $name ($r ok under both)"
+  echo "${verdict[$name]}: $name (${counts[$name]})"
 done
-if ((${#cannot[@]} > 0)); then
-  echo "== cannot run here (fail under bare runc as well; identical under moat):"
-  printf '  %s\n' "${cannot[@]}"
-fi
+
+echo "== summary"
+differ=0 same=0 cannot=0
+for t in "${tests[@]}"; do
+  name="$(basename "$t" .t)"
+  printf '  %-16s %-40s %s\n' "${verdict[$name]}" "$name" "${counts[$name]}"
+  case "${verdict[$name]}" in
+    same) same=$((same + 1)) ;;
+    different) differ=$((differ + 1)) ;;
+    *) cannot=$((cannot + 1)) ;;
+  esac
+done
+echo "  same: $same, different: $differ, cannot run here (fail under bare runc as well;" \
+  "identical under moat): $cannot"
+for t in "${tests[@]}"; do
+  name="$(basename "$t" .t)"
+  [[ "${verdict[$name]}" == same ]] && continue
+  echo "== ${verdict[$name]}: $name"
+  printf '%s\n' "${detail[$name]}" | sed 's/^/  /'
+done
 ((differ == 0)) || fail "$differ of ${#tests[@]} validation tests differ between runc and moat-runtime"
 echo "PASS: ${#tests[@]} tests identical"

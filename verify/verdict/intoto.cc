@@ -2,6 +2,7 @@
 
 #include "base/json_read.h"
 #include "verify/common/reference.h"
+#include "verify/verdict/vuln_report.h"
 
 namespace moat::verify {
 
@@ -56,7 +57,8 @@ bool Statement::Names(std::string_view digest) const {
 }
 
 Result<Statement> ParseStatement(std::string_view text, const std::string& display) {
-  json::Limits limits;
+  // A verdict's Statement carries a whole scanner report: bound it as one.
+  json::Limits limits = ReportJsonLimits();
   limits.max_bytes = kMaxStatementBytes;
   auto doc = json::Parse(text, limits);
   if (!doc.ok()) return doc.error().Wrap(display);

@@ -25,8 +25,9 @@ struct VerdictStoreOptions {
   /// Refuse directories and files not owned by root or writable by group or
   /// others. Off only where the store is not moat's (a CI job's --store).
   bool require_root_owned = true;
-  /// A Trivy report of a large image is a few MiB; base64 adds a third.
-  size_t max_file_bytes = 32u << 20;
+  /// An envelope around a report of ReportLimits::max_bytes (24 MiB): base64
+  /// adds a third (32 MiB), the Statement and the envelope a little more.
+  size_t max_file_bytes = 40u << 20;
   /// More verdicts than this for one digest is an error, not a silent cut.
   size_t max_files = 64;
 };

@@ -60,6 +60,77 @@ Result<Severity> ReportSeverity(const std::string& text, const std::string& path
   return *s;
 }
 
+// Grype's fix: `fix {versions, state}` (v0.13 on) or `fixedInVersion`
+// (v0.10-v0.12). Any other member naming a fix is a schema moat does not
+// read, and refused: read as "no fix" it would let fixable_only pass.
+Result<std::string> GrypeFix(const Value& vuln, const std::string& vpath) {
+  for (const auto& [key, value] : vuln.members()) {
+    std::string lower = key;
+    for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    if (key != "fix" && key != "fixedInVersion" && lower.find("fix") != std::string::npos) {
+      return Error{Field(vpath, key) +
+                   ": not a field of the Grype JSON schemas moat reads (fix of Grype >= 0.13, "
+                   "fixedInVersion of Grype 0.10-0.12)"};
+    }
+  }
+  const Value* fix = vuln.Find("fix");
+  const Value* old = vuln.Find("fixedInVersion");
+  if (fix != nullptr && !fix->is_null() && old != nullptr && !old->is_null()) {
+    return Error{vpath + ": both fix (Grype >= 0.13) and fixedInVersion (Grype 0.10-0.12)"};
+  }
+  if (old != nullptr && !old->is_null())
+    return json::ReadString(*old, Field(vpath, "fixedInVersion"));
+  if (fix == nullptr || fix->is_null()) return std::string();
+  const std::string fpath = Field(vpath, "fix");
+  MOAT_TRY(json::ExpectType(*fix, json::Type::kObject, fpath));
+  MOAT_ASSIGN_OR_RETURN(const std::vector<Value>* versions, OptionalArray(*fix, "versions", fpath));
+  std::string fixed;
+  for (size_t k = 0; k < versions->size(); ++k) {
+    MOAT_ASSIGN_OR_RETURN(std::string ver,
+                          json::ReadString((*versions)[k], Index(Field(fpath, "versions"), k)));
+    fixed += (fixed.empty() ? "" : ", ") + ver;
+  }
+  MOAT_ASSIGN_OR_RETURN(std::string state, OptionalString(*fix, "state", fpath));
+  if (state != "" && state != "fixed" && state != "not-fixed" && state != "wont-fix" &&
+      state != "unknown") {
+    return Error{Field(fpath, "state") + ": " + json::Quote(state) +
+                 " is not a Grype fix state (fixed, not-fixed, wont-fix, unknown)"};
+  }
+  // "fixed" without a version still says a fix exists.
+  if (state == "fixed" && fixed.empty()) fixed = "(fixed, version not given)";
+  return fixed;
+}
+
+// Grype's descriptor.version: releases before 0.10 wrote other schemas
+// (a bare array of matches, "fixed-in-version"). Non-release strings
+// ("[not provided]" of a development build) are judged by the fields alone.
+Status CheckGrypeVersion(const std::string& version, const std::string& path) {
+  std::string_view v = version;
+  if (!v.empty() && v[0] == 'v') v.remove_prefix(1);
+  size_t dot1 = v.find('.');
+  if (dot1 == std::string_view::npos) return Status::Ok();
+  size_t dot2 = v.find_first_not_of("0123456789", dot1 + 1);
+  std::string_view major = v.substr(0, dot1);
+  std::string_view minor =
+      v.substr(dot1 + 1, dot2 == std::string_view::npos ? v.npos : dot2 - dot1 - 1);
+  if (major.empty() || minor.empty() || major.size() > 6 || minor.size() > 6) return Status::Ok();
+  if (major.find_first_not_of("0123456789") != std::string_view::npos) return Status::Ok();
+  if (major == "0" && std::stoi(std::string(minor)) < 10) {
+    return Error{path + ": Grype " + json::Quote(version) +
+                 " JSON reports are not supported (Grype 0.10 and later)"};
+  }
+  return Status::Ok();
+}
+
+Status CountFindings(size_t* count, size_t more, const ReportLimits& limits,
+                     const std::string& path) {
+  *count += more;
+  if (*count > limits.max_findings) {
+    return Error{path + ": more than " + std::to_string(limits.max_findings) + " findings"};
+  }
+  return Status::Ok();
+}
+
 // Keeps one finding per (id, package): the highest severity, a fixed version
 // if any has one.
 class Dedup {
@@ -89,14 +160,15 @@ class Dedup {
   std::vector<Finding> findings_;
 };
 
-Status ParseTrivy(const Value& r, const std::string& path, VulnReport* out) {
+Status ParseTrivy(const Value& r, const std::string& path, const ReportLimits& limits,
+                  VulnReport* out) {
   const Value* schema = r.Find("SchemaVersion");
   if (schema == nullptr) return Error{Field(path, "SchemaVersion") + ": missing"};
   auto version = json::ReadInt(*schema, Field(path, "SchemaVersion"), 0, 1000);
   if (!version.ok()) return version.error();
   if (*version != 2) {
-    return Error{Field(path, "SchemaVersion") + ": " + std::to_string(*version) +
-                 " is not supported (2)"};
+    return Error{Field(path, "SchemaVersion") + ": Trivy JSON schema " + std::to_string(*version) +
+                 " is not supported (SchemaVersion 2, Trivy >= 0.20)"};
   }
   out->scanner_name = "trivy";
   if (const Value* t = r.Find("Trivy"); t != nullptr && t->is_object()) {
@@ -110,12 +182,14 @@ Status ParseTrivy(const Value& r, const std::string& path, VulnReport* out) {
   auto results = OptionalArray(r, "Results", path);
   if (!results.ok()) return results.error();
   Dedup dedup;
+  size_t count = 0;
   for (size_t i = 0; i < (*results)->size(); ++i) {
     const Value& res = (**results)[i];
     const std::string rpath = Index(Field(path, "Results"), i);
     MOAT_TRY(json::ExpectType(res, json::Type::kObject, rpath));
     auto vulns = OptionalArray(res, "Vulnerabilities", rpath);
     if (!vulns.ok()) return vulns.error();
+    MOAT_TRY(CountFindings(&count, (*vulns)->size(), limits, path));
     for (size_t j = 0; j < (*vulns)->size(); ++j) {
       const Value& v = (**vulns)[j];
       const std::string vpath = Index(Field(rpath, "Vulnerabilities"), j);
@@ -131,17 +205,25 @@ Status ParseTrivy(const Value& r, const std::string& path, VulnReport* out) {
       }
       auto severity = ReportSeverity(*sev, Field(vpath, "Severity"));
       if (!severity.ok()) return severity.error();
-      dedup.Add(Finding{*id, *pkg, *installed, *fixed, *severity});
+      // Status (Trivy >= 0.46) "fixed" says a fix exists even where
+      // FixedVersion is empty; the other statuses add nothing moat uses.
+      MOAT_ASSIGN_OR_RETURN(std::string status, OptionalString(v, "Status", vpath));
+      std::string fixed_version = *fixed;
+      if (status == "fixed" && fixed_version.empty()) fixed_version = "(fixed, version not given)";
+      dedup.Add(Finding{*id, *pkg, *installed, fixed_version, *severity});
     }
   }
   out->findings = dedup.Take();
   return Status::Ok();
 }
 
-Status ParseGrype(const Value& r, const std::string& path, VulnReport* out) {
+Status ParseGrype(const Value& r, const std::string& path, const ReportLimits& limits,
+                  VulnReport* out) {
   const Value* matches = r.Find("matches");
   if (matches == nullptr) return Error{Field(path, "matches") + ": missing"};
   MOAT_TRY(json::ExpectType(*matches, json::Type::kArray, Field(path, "matches")));
+  size_t count = 0;
+  MOAT_TRY(CountFindings(&count, matches->items().size(), limits, path));
   out->scanner_name = "grype";
   if (const Value* d = r.Find("descriptor"); d != nullptr && !d->is_null()) {
     const std::string dpath = Field(path, "descriptor");
@@ -152,6 +234,7 @@ Status ParseGrype(const Value& r, const std::string& path, VulnReport* out) {
     if (!version.ok()) return version.error();
     if (!name->empty()) out->scanner_name = *name;
     out->scanner_version = *version;
+    MOAT_TRY(CheckGrypeVersion(*version, Field(dpath, "version")));
     auto ts = OptionalTime(*d, "timestamp", dpath);
     if (!ts.ok()) return ts.error();
     out->created_at = *ts;
@@ -183,18 +266,7 @@ Status ParseGrype(const Value& r, const std::string& path, VulnReport* out) {
     }
     auto severity = ReportSeverity(*sev, Field(vpath, "severity"));
     if (!severity.ok()) return severity.error();
-    std::string fixed;
-    if (const Value* fix = vuln->Find("fix"); fix != nullptr && !fix->is_null()) {
-      const std::string fpath = Field(vpath, "fix");
-      MOAT_TRY(json::ExpectType(*fix, json::Type::kObject, fpath));
-      auto versions = OptionalArray(*fix, "versions", fpath);
-      if (!versions.ok()) return versions.error();
-      for (size_t k = 0; k < (*versions)->size(); ++k) {
-        auto ver = json::ReadString((**versions)[k], Index(Field(fpath, "versions"), k));
-        if (!ver.ok()) return ver.error();
-        fixed += (fixed.empty() ? "" : ", ") + *ver;
-      }
-    }
+    MOAT_ASSIGN_OR_RETURN(std::string fixed, GrypeFix(*vuln, vpath));
     dedup.Add(Finding{*id, *pkg, *installed, fixed, *severity});
   }
   out->findings = dedup.Take();
@@ -224,15 +296,22 @@ Result<ReportFormat> DetectReportFormat(const json::Value& report, const std::st
                ": neither a Trivy JSON report (SchemaVersion) nor a Grype JSON report (matches)"};
 }
 
+json::Limits ReportJsonLimits(const ReportLimits& report, size_t extra_bytes) {
+  json::Limits limits;
+  limits.max_bytes = report.max_bytes + extra_bytes;
+  limits.max_values = report.max_values;
+  return limits;
+}
+
 Result<VulnReport> ParseVulnReport(const json::Value& report, ReportFormat format,
-                                   const std::string& path) {
+                                   const std::string& path, const ReportLimits& limits) {
   MOAT_TRY(json::ExpectType(report, json::Type::kObject, path));
   VulnReport out;
   out.format = format;
   if (format == ReportFormat::kTrivy) {
-    MOAT_TRY(ParseTrivy(report, path, &out));
+    MOAT_TRY(ParseTrivy(report, path, limits, &out));
   } else {
-    MOAT_TRY(ParseGrype(report, path, &out));
+    MOAT_TRY(ParseGrype(report, path, limits, &out));
   }
   return out;
 }

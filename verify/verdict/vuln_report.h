@@ -4,10 +4,14 @@
 //    Results[].Vulnerabilities[] with VulnerabilityID, PkgName,
 //    InstalledVersion, FixedVersion, Severity (UNKNOWN, LOW, MEDIUM, HIGH,
 //    CRITICAL); CreatedAt (RFC 3339) in reports of Trivy >= 0.48.
-//  - Grype's JSON report (`grype -o json`): matches[] with vulnerability
-//    {id, severity (Critical, High, Medium, Low, Negligible, Unknown),
-//    fix {versions, state}} and artifact {name, version};
-//    descriptor {name, version, timestamp}.
+//  - Grype's JSON report (`grype -o json`) from v0.10 on: matches[] with
+//    vulnerability {id, severity (Critical, High, Medium, Low, Negligible,
+//    Unknown), fix} and artifact {name, version}; descriptor {name, version,
+//    timestamp}. The fix is `fix {versions[], state}` from v0.13 and
+//    `fixedInVersion` (a string) in v0.10-v0.12. A report whose
+//    descriptor.version is older than 0.10, or whose vulnerability carries a
+//    fix field of another spelling ("fixed-in-version", ...), is refused: a
+//    fix moat cannot read would count as no fix and let fixable_only pass.
 //
 // Findings are deduplicated by (id, package): a vulnerability that several
 // results (Trivy targets, Grype matchers) report for one package counts once,
@@ -65,12 +69,31 @@ struct VulnReport {
   std::optional<int64_t> created_at;
 };
 
+/// Bounds on one report. The byte limit is `moat verdict import`'s; the
+/// value limit bounds memory (a value costs ~100 bytes, so a 24 MiB report
+/// of nothing but `0,` would otherwise take some 1.3 GB); findings are
+/// counted before deduplication. A report of a big image in today's Trivy
+/// shape (every package listed) holds ~5,000 findings in ~17-20 MB and
+/// ~250,000 values: the limits leave it 8 times room.
+struct ReportLimits {
+  size_t max_bytes = 24u << 20;
+  size_t max_values = 2u << 20;
+  size_t max_findings = 100000;
+};
+
+/// The json::Limits for a document that carries a report of at most
+/// `report.max_bytes` (the report itself, or an in-toto Statement around
+/// it): `extra_bytes` more bytes than the report and its value bound.
+json::Limits ReportJsonLimits(const ReportLimits& report = ReportLimits(), size_t extra_bytes = 0);
+
 /// The format of a report: Trivy has "SchemaVersion", Grype "matches".
 Result<ReportFormat> DetectReportFormat(const json::Value& report, const std::string& path);
 
 /// Parses a report of a known format. Errors name the field:
 /// "<path>.Results[0].Vulnerabilities[3].Severity: \"SEVERE\" is not ...".
+/// More than `limits.max_findings` findings is an error.
 Result<VulnReport> ParseVulnReport(const json::Value& report, ReportFormat format,
-                                   const std::string& path);
+                                   const std::string& path,
+                                   const ReportLimits& limits = ReportLimits());
 
 }  // namespace moat::verify

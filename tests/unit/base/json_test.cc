@@ -43,6 +43,25 @@ TEST_CASE("json: error position names line and column") {
   CHECK_THAT(v.error().message, Catch::StartsWith("line 3, column"));
 }
 
+namespace {
+const std::string kCutDoc =
+    "{\n  \"SchemaVersion\": 2,\n  \"Results\": [\n    {\"Target\": \"alpine\"}\n  ]\n}\n";
+}  // namespace
+
+TEST_CASE("json: a truncated document is reported where the input ended") {
+  // yajl reports what its last call consumed: before this was fixed a cut
+  // document said "line 1, column 2: premature EOF" whatever its length.
+  const std::string& doc = kCutDoc;
+  auto [cut, where] = GENERATE(table<size_t, std::string>({
+      {kCutDoc.find("\"Results\"") + 5, "line 3, column 8: "},  // inside a key
+      {kCutDoc.find("{\"Target"), "line 4, column 5: "},        // after "[\n    "
+      {kCutDoc.size() - 2, "line 6, column 1: "},               // the final brace missing
+  }));
+  auto v = Parse(std::string_view(doc).substr(0, cut));
+  REQUIRE_FALSE(v.ok());
+  CHECK_THAT(v.error().message, Catch::StartsWith(where));
+}
+
 TEST_CASE("json: nesting limit is enforced without deep recursion") {
   Limits limits;
   limits.max_depth = 64;

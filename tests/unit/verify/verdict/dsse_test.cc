@@ -147,6 +147,27 @@ TEST_CASE("dsse: malformed envelopes are errors naming the field") {
             .ok());
 }
 
+TEST_CASE("dsse: a truncated envelope is refused where it ends") {
+  const std::string good = VerdictFixture("trivy.envelope.json");
+  REQUIRE(good.size() > 100);
+  // Cut inside the base64 payload: the message names the last line and the
+  // column after the last byte, not yajl's "line 1, column 2".
+  const std::string cut = good.substr(0, good.size() / 2);
+  size_t line = 1, col = 1;
+  for (char c : cut) {
+    if (c == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  auto e = ParseDsseEnvelope(cut, "env.json");
+  REQUIRE_FALSE(e.ok());
+  CHECK(e.error().message == "env.json: line " + std::to_string(line) + ", column " +
+                                 std::to_string(col) + ": premature EOF");
+}
+
 TEST_CASE("dsse: SignDsse makes envelopes that verify, for both key types") {
   auto alg = GENERATE(KeyAlgorithm::kEcdsaP256, KeyAlgorithm::kEd25519);
   auto key = SigningKey::Generate(alg);
