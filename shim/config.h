@@ -7,11 +7,13 @@
 #include <string>
 
 #include "base/status.h"
+#include "rules/rules.h"
 #include "verify/verdict_policy.h"
 
 namespace moat::shim {
 
-enum class Mode { kEnforce, kAudit };
+/// enforce, audit (moat.conf `mode`), or warn (a rule's mode only).
+using Mode = rules::Mode;
 
 /// A secret store (moat.conf `secret_stores`): a directory of secrets, each a
 /// file; with `key`, each file is sealed (shim/secret_seal.h) under that key.
@@ -45,6 +47,9 @@ struct Config {
   uint64_t secret_max_bytes = 1u << 20;
   /// Stored scan verdicts an image must have (absent: not checked).
   std::optional<verify::VerdictConfig> verdicts;
+  /// Which profile, mode and exceptions apply to which container
+  /// (`rules`, `exceptions`, `trusted_hints`; man/moat-rules.5).
+  rules::RuleSet rules;
 };
 
 /// The default location, /etc/moat/moat.conf.
