@@ -8,8 +8,8 @@
 #include <cstdio>
 
 #include "base/diff.h"
-#include "base/time.h"
 #include "base/json.h"
+#include "base/time.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/report.h"

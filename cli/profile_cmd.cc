@@ -169,7 +169,7 @@ int Rules(const std::vector<std::string>& args) {
     now = *t;
   }
   const char* env = std::getenv("MOAT_CONFIG");
-  const std::string file = !flags->positional().empty() ? flags->positional()[0]
+  const std::string file = !flags->positional().empty()       ? flags->positional()[0]
                            : env != nullptr && env[0] != '\0' ? env
                                                               : shim::kDefaultConfigPath;
   auto text = ReadFileNoFollow(file, 1u << 20);

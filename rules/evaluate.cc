@@ -59,8 +59,7 @@ std::string Mismatch(const Selector& s, const Facts& f) {
     }
   }
   auto pairs = [](const std::vector<std::pair<std::string, std::string>>& want,
-                  const std::map<std::string, std::string>& have,
-                  const char* what) -> std::string {
+                  const std::map<std::string, std::string>& have, const char* what) -> std::string {
     for (const auto& [k, v] : want) {
       auto it = have.find(k);
       if (it == have.end()) return std::string(what) + " " + k + " is absent";
@@ -175,9 +174,8 @@ Profile Widen(Profile p, const Grants& g) {
   return p;
 }
 
-Result<Decision> Evaluate(const RuleSet& set, const Facts& facts, int64_t now,
-                          Mode default_mode, const std::string& default_profile,
-                          const ProfileLoader& load) {
+Result<Decision> Evaluate(const RuleSet& set, const Facts& facts, int64_t now, Mode default_mode,
+                          const std::string& default_profile, const ProfileLoader& load) {
   // What applies without the rules that read untrusted hints: the bound
   // those rules may only tighten.
   const Rule* base = nullptr;
@@ -211,14 +209,13 @@ Result<Decision> Evaluate(const RuleSet& set, const Facts& facts, int64_t now,
       std::string why;
       if (!AtMostAsPermissive(*q, *base_profile, &why)) {
         d.skipped.push_back(head + "matches untrusted labels/annotations, and profile \"" +
-                            r.profile + "\" is not provably stricter than \"" + base_name +
-                            "\" (" + why + "): ignored");
+                            r.profile + "\" is not provably stricter than \"" + base_name + "\" (" +
+                            why + "): ignored");
         continue;
       }
       if (Laxness(mode) > Laxness(base_mode)) {
         d.skipped.push_back(head + "matches untrusted labels/annotations, and mode " +
-                            ModeName(mode) + " is laxer than " + ModeName(base_mode) +
-                            ": ignored");
+                            ModeName(mode) + " is laxer than " + ModeName(base_mode) + ": ignored");
         continue;
       }
       d.profile = std::move(q.value());

@@ -59,9 +59,9 @@ Status ReadSelector(const Value& v, const std::string& path, Selector* s) {
   struct {
     const char* key;
     std::vector<std::string>* field;
-  } lists[] = {{"engine", &s->engine},       {"containerd_namespace", &s->containerd_namespace},
+  } lists[] = {{"engine", &s->engine},         {"containerd_namespace", &s->containerd_namespace},
                {"repository", &s->repository}, {"scope", &s->scope},
-               {"digest", &s->digest},       {"verdict", &s->verdict}};
+               {"digest", &s->digest},         {"verdict", &s->verdict}};
   for (auto& l : lists) {
     if (const Value* f = v.Find(l.key)) MOAT_TRY(ReadStrings(*f, path + "." + l.key, l.field));
   }
@@ -107,8 +107,7 @@ Result<std::string> ReadName(const Value& item, const std::string& path,
   return s;
 }
 
-Status ReadRule(const Value& item, const std::string& path, std::set<std::string>* seen,
-                Rule* r) {
+Status ReadRule(const Value& item, const std::string& path, std::set<std::string>* seen, Rule* r) {
   MOAT_TRY(json::CheckObject(item, path, {"name", "match", "profile", "mode"}));
   r->where = path;
   MOAT_ASSIGN_OR_RETURN(r->name, ReadName(item, path, seen));

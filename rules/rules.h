@@ -33,7 +33,7 @@ struct Facts {
   std::string image_id;              // "sha256:..." of the image config; empty when unknown
   std::vector<std::string> manifest_digests;  // verified manifests of the image
   bool trusted = false;                       // the trust policy accepted the image
-  std::string reference;   // the name the trust policy accepted it under
+  std::string reference;                      // the name the trust policy accepted it under
   std::string repository;  // that name's repository ("127.0.0.1:5000/infra/agent")
   std::string scope;       // the policy scope that decided
   struct Signer {
@@ -50,8 +50,8 @@ struct Facts {
 
 /// Which caller-supplied facts the operator trusts, and where.
 struct TrustedHint {
-  std::string source;  // "labels" or "annotations"
-  std::string engine;  // the engine that must have made the container
+  std::string source;                // "labels" or "annotations"
+  std::string engine;                // the engine that must have made the container
   std::string containerd_namespace;  // empty: any
   std::string where;                 // "trusted_hints[0]"
 };
@@ -137,9 +137,8 @@ struct Decision {
 /// operator does not trust for these facts applies only when its profile is
 /// at most as permissive (AtMostAsPermissive) and its mode at most as lax as
 /// what would apply without it; otherwise it is skipped, and says why.
-Result<Decision> Evaluate(const RuleSet& set, const Facts& facts, int64_t now,
-                          Mode default_mode, const std::string& default_profile,
-                          const ProfileLoader& load);
+Result<Decision> Evaluate(const RuleSet& set, const Facts& facts, int64_t now, Mode default_mode,
+                          const std::string& default_profile, const ProfileLoader& load);
 
 /// True when every container `q` lets through, with the changes it makes,
 /// `p` would also let through with at least the same rights, judged field by

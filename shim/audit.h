@@ -10,11 +10,11 @@
 namespace moat::shim {
 
 struct AuditRecord {
-  std::string verb;      // create, run, restore, exec, update
-  std::string id;        // container id
-  std::string bundle;    // bundle directory (create/run/restore)
-  std::string mode;      // enforce | audit | warn
-  std::string profile;   // profile name
+  std::string verb;     // create, run, restore, exec, update
+  std::string id;       // container id
+  std::string bundle;   // bundle directory (create/run/restore)
+  std::string mode;     // enforce | audit | warn
+  std::string profile;  // profile name
   /// create/run/restore: the rule that chose the profile ("default" for
   /// default_profile), and the exceptions used and found expired, by name.
   std::string rule;

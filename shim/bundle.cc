@@ -31,8 +31,8 @@ std::string BundlePath(const Invocation& inv) {
 // A secret that cannot be delivered refuses the container in either mode:
 // audit mode relaxes the profile's rules, not the delivery of what the
 // container is meant to get. The record names the secret, never its value.
-Status RefuseSecrets(const Context& ctx, Mode mode, AuditRecord rec, const std::vector<std::string>& changes,
-                     const Error& why) {
+Status RefuseSecrets(const Context& ctx, Mode mode, AuditRecord rec,
+                     const std::vector<std::string>& changes, const Error& why) {
   rec.mode = rules::ModeName(mode);
   rec.decision = "deny";
   rec.changes = changes;
@@ -132,9 +132,8 @@ Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
   auto load = [&](const std::string& name) {
     return launcher::LoadProfile(config.profiles_dir, name);
   };
-  MOAT_ASSIGN_OR_RETURN(plan.rule,
-                        rules::Evaluate(config.rules, facts, now < 0 ? NowUnix() : now,
-                                        config.mode, config.default_profile, load));
+  MOAT_ASSIGN_OR_RETURN(plan.rule, rules::Evaluate(config.rules, facts, now < 0 ? NowUnix() : now,
+                                                   config.mode, config.default_profile, load));
   plan.mode = plan.rule.mode;
   plan.profile = plan.rule.profile;
   launcher::HostSystem host;

@@ -124,7 +124,8 @@ TEST_CASE("rules: an untrusted label can tighten but never grant") {
   CHECK(d.rule == "apps");
   CHECK(d.profile.name == "restricted");
   bool said = false;
-  for (const auto& s : d.skipped) said = said || s.find("not provably stricter") != std::string::npos;
+  for (const auto& s : d.skipped)
+    said = said || s.find("not provably stricter") != std::string::npos;
   CHECK(said);
 
   // The infra image labelled prod: the stricter profile wins.
@@ -135,7 +136,8 @@ TEST_CASE("rules: an untrusted label can tighten but never grant") {
   CHECK(t.profile.name == "restricted");
 
   // Trusted for docker: the label rule grants.
-  RuleSet trusted = Parse(std::string(kInfra).insert(1, R"("trusted_hints": [{"source": "labels", "engine": "docker"}],)"));
+  RuleSet trusted = Parse(std::string(kInfra).insert(
+      1, R"("trusted_hints": [{"source": "labels", "engine": "docker"}],)"));
   CHECK(Eval(trusted, f).rule == "label-infra");
 }
 
@@ -172,7 +174,8 @@ TEST_CASE("rules: exceptions widen until they expire") {
 }
 
 TEST_CASE("rules: nothing matching gives default_profile") {
-  RuleSet set = Parse(R"({"rules": [{"name": "pod", "match": {"engine": "podman"}, "profile": "baseline"}]})");
+  RuleSet set = Parse(
+      R"({"rules": [{"name": "pod", "match": {"engine": "podman"}, "profile": "baseline"}]})");
   Decision d = Eval(set, Signed("x"));
   CHECK(d.rule.empty());
   CHECK(d.profile.name == "restricted");
