@@ -15,7 +15,7 @@
 #include "cli/report.h"
 #include "shim/bundle.h"
 #include "shim/config.h"
-#include "verify/identity_json.h"
+#include "verify/identity/identity_json.h"
 
 namespace moat::cli {
 

@@ -1,7 +1,7 @@
 #include "cli/report.h"
 
-#include "verify/identity_json.h"
-#include "verify/verdict_json.h"
+#include "verify/identity/identity_json.h"
+#include "verify/verdict/verdict_json.h"
 
 namespace moat::cli {
 

@@ -25,7 +25,7 @@
 #include "shim/runtime.h"
 #include "shim/secret_dir.h"
 #include "shim/state.h"
-#include "verify/oci_layout.h"
+#include "verify/identity/oci_layout.h"
 
 namespace moat::cli {
 
@@ -89,7 +89,7 @@ int RunRun(const std::vector<std::string>& args) {
     return Fail("run: BUNDLE and ID are required (moat run --help)", kExitUsage);
   const std::string bundle = flags->positional()[0];
   const std::string id = flags->positional()[1];
-  if (!shim::ValidContainerId(id)) return Fail("run: container id \"" + id + "\" is not valid");
+  if (!ValidContainerId(id)) return Fail("run: container id \"" + id + "\" is not valid");
 
   auto config = shim::LoadConfig();
   if (!config.ok()) return Fail(config.error());
@@ -132,7 +132,7 @@ int RunRun(const std::vector<std::string>& args) {
     MOAT_TRY(ReplaceFileAt(fd->get(), "config.json", json::Serialize(plan->config), nullptr,
                            dir + "/config.json"));
     // This process runs the container (runc run, foreground) to its end.
-    auto creator = shim::ThisCreator(shim::RuntimeRoot("", config->runtime));
+    auto creator = ThisCreator(RuntimeRoot("", config->runtime));
     if (!creator.ok()) return creator.error();
     return shim::SaveContainerState(
         config->state_dir, id, shim::ContainerState{plan->profile.name, plan->outcome.bounding},

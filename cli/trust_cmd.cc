@@ -18,11 +18,12 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "shim/config.h"
-#include "verify/lookaside.h"
-#include "verify/payload.h"
-#include "verify/reference.h"
-#include "verify/registries_d.h"
-#include "verify/sigstore.h"
+#include "verify/common/digest.h"
+#include "verify/common/reference.h"
+#include "verify/signature/lookaside.h"
+#include "verify/signature/payload.h"
+#include "verify/signature/registries_d.h"
+#include "verify/signature/sigstore.h"
 
 namespace moat::cli {
 

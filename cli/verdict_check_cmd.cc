@@ -7,12 +7,12 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "shim/config.h"
-#include "verify/dsse.h"
-#include "verify/reference.h"
-#include "verify/verdict.h"
-#include "verify/verdict_decision.h"
-#include "verify/verdict_json.h"
-#include "verify/verdict_store.h"
+#include "verify/common/reference.h"
+#include "verify/verdict/dsse.h"
+#include "verify/verdict/verdict.h"
+#include "verify/verdict/verdict_decision.h"
+#include "verify/verdict/verdict_json.h"
+#include "verify/verdict/verdict_store.h"
 
 namespace moat::cli {
 

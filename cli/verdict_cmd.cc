@@ -24,11 +24,11 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "shim/config.h"
-#include "verify/dsse.h"
-#include "verify/reference.h"
-#include "verify/signing_key.h"
-#include "verify/verdict.h"
-#include "verify/verdict_store.h"
+#include "verify/common/reference.h"
+#include "verify/signature/signing_key.h"
+#include "verify/verdict/dsse.h"
+#include "verify/verdict/verdict.h"
+#include "verify/verdict/verdict_store.h"
 
 namespace moat::cli {
 

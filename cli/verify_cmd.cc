@@ -15,8 +15,8 @@
 #include "shim/bundle.h"
 #include "shim/config.h"
 #include "shim/image_check.h"
-#include "verify/docker_resolver.h"
-#include "verify/identity_json.h"
+#include "verify/identity/docker_resolver.h"
+#include "verify/identity/identity_json.h"
 
 namespace moat::cli {
 

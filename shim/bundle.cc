@@ -143,11 +143,11 @@ Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
   if (!outcome.ok()) return outcome.error().Wrap(plan.file);
   plan.outcome = std::move(outcome.value());
 
-  auto secrets = PlanSecrets(config, id, plan.profile, plan.image);
+  auto secrets = PlanSecrets(config.secrets, config.state_dir, id, plan.profile, plan.image.trust);
   if (!secrets.ok()) return secrets.error();
   plan.secrets = std::move(secrets.value());
   std::vector<std::string> secret_denials;
-  MOAT_TRY(CheckSecretExposure(config, plan.config, &secret_denials));
+  MOAT_TRY(CheckSecretExposure(config.secrets, config.state_dir, plan.config, &secret_denials));
   if (!plan.secrets.empty()) {
     Status owners =
         ResolveSecretOwners(&plan.secrets, plan.config, plan.outcome.uid, plan.outcome.gid);
@@ -212,7 +212,7 @@ Status CheckBundle(const Context& ctx) {
   const bool runs = audit || p.mode == Mode::kWarn || p.denials.empty();
   std::vector<SecretBytes> values;
   if (!p.secrets.empty() && runs) {
-    auto loaded = LoadSecrets(ctx.config, p.secrets);
+    auto loaded = LoadSecrets(ctx.config.secrets, p.secrets);
     if (!loaded.ok()) return RefuseSecrets(ctx, p.mode, rec, p.outcome.changes, loaded.error());
     values = std::move(loaded.value());
   }

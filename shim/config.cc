@@ -41,11 +41,11 @@ Status ReadConfig(const json::Value& doc, Config* c) {
   MOAT_TRY(ReadAbsolutePath(doc, "containerd_state", &c->containerd_state));
   MOAT_TRY(ReadAbsolutePath(doc, "podman_root", &c->podman_root));
   if (const json::Value* s = doc.Find("secret_stores"))
-    MOAT_TRY(ReadSecretStores(*s, "secret_stores", &c->secret_stores));
+    MOAT_TRY(ReadSecretStores(*s, "secret_stores", &c->secrets.stores));
   if (const json::Value* n = doc.Find("secret_max_bytes")) {
     auto max = json::ReadInt(*n, "secret_max_bytes", 1, int64_t{64} << 20);
     if (!max.ok()) return max.error();
-    c->secret_max_bytes = static_cast<uint64_t>(*max);
+    c->secrets.max_bytes = static_cast<uint64_t>(*max);
   }
   if (const json::Value* m = doc.Find("mode")) {
     auto s = json::ReadString(*m, "mode");
@@ -79,6 +79,7 @@ Result<Config> ParseConfig(const std::string& text, const std::string& file) {
   if (!doc.ok()) return doc.error().Wrap(file);
   Config c;
   c.file = file;
+  c.secrets.file = file;
   Status st = ReadConfig(*doc, &c);
   if (!st.ok()) return st.error().Wrap(file);
   return c;

@@ -8,19 +8,13 @@
 
 #include "base/status.h"
 #include "rules/rules.h"
-#include "verify/verdict_policy.h"
+#include "shim/secret_store.h"
+#include "verify/verdict/verdict_policy.h"
 
 namespace moat::shim {
 
 /// enforce, audit (moat.conf `mode`), or warn (a rule's mode only).
 using Mode = rules::Mode;
-
-/// A secret store (moat.conf `secret_stores`): a directory of secrets, each a
-/// file; with `key`, each file is sealed (shim/secret_seal.h) under that key.
-struct SecretStore {
-  std::string path;
-  std::string key;  // empty: the files hold the secrets as they are
-};
 
 struct Config {
   std::string file;  // where it was read from
@@ -43,8 +37,7 @@ struct Config {
   /// podman containers' image identity is read.
   std::string podman_root = "/var/lib/containers/storage";
   /// Secret stores by name, and the largest secret moat copies into a container.
-  std::map<std::string, SecretStore> secret_stores;
-  uint64_t secret_max_bytes = 1u << 20;
+  SecretSettings secrets;
   /// Stored scan verdicts an image must have (absent: not checked).
   std::optional<verify::VerdictConfig> verdicts;
   /// Which profile, mode and exceptions apply to which container

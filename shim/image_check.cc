@@ -5,11 +5,11 @@
 #include <optional>
 
 #include "base/time.h"
-#include "verify/containerd_resolver.h"
-#include "verify/docker_resolver.h"
-#include "verify/podman_resolver.h"
-#include "verify/policy.h"
-#include "verify/registries_d.h"
+#include "verify/identity/containerd_resolver.h"
+#include "verify/identity/docker_resolver.h"
+#include "verify/identity/podman_resolver.h"
+#include "verify/signature/policy.h"
+#include "verify/signature/registries_d.h"
 
 namespace moat::shim {
 

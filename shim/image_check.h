@@ -9,9 +9,9 @@
 #include "base/json.h"
 #include "base/status.h"
 #include "shim/config.h"
-#include "verify/identity.h"
-#include "verify/trust.h"
-#include "verify/verdict_decision.h"
+#include "verify/identity/identity.h"
+#include "verify/signature/trust.h"
+#include "verify/verdict/verdict_decision.h"
 
 namespace moat::shim {
 

@@ -140,20 +140,6 @@ Status MountTmpfs(const std::string& path, uint64_t bytes, size_t files) {
 
 }  // namespace
 
-std::string RuntimeRoot(const std::string& given, const std::string& runtime) {
-  std::string root = given;
-  if (root.empty()) root = SplitPath(runtime).second == "crun" ? "/run/crun" : "/run/runc";
-  // The same root spelled differently at create and delete (/var/run, a
-  // relative path) is still the same root.
-  // The root does not exist before the runtime's first create: then its parent.
-  char real[PATH_MAX];
-  if (::realpath(root.c_str(), real) != nullptr) return real;
-  auto [parent, base] = SplitPath(root);
-  if (::realpath(parent.c_str(), real) != nullptr) return std::string(real) + "/" + base;
-  if (root[0] == '/' || ::getcwd(real, sizeof real) == nullptr) return root;
-  return std::string(real) + "/" + root;
-}
-
 Result<SecretDir> SecretDir::Create(const std::string& state_dir, const std::string& id,
                                     const std::string& root, uint64_t bytes, size_t files) {
   if (!ValidContainerId(id)) return Error{"container id \"" + id + "\" is not valid"};

@@ -21,11 +21,6 @@
 
 namespace moat::shim {
 
-/// The runtime's state root: runc's --root, or the default for the runtime
-/// binary (/run/crun for crun, /run/runc otherwise), with symbolic links
-/// resolved where it exists, else made absolute.
-std::string RuntimeRoot(const std::string& given, const std::string& runtime);
-
 /// A made and mounted secrets directory; wiped on destruction unless Keep().
 class SecretDir {
  public:

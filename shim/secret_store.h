@@ -2,15 +2,30 @@
 // and reading one secret out of a store without leaving it.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 
 #include "base/json.h"
 #include "base/status.h"
-#include "shim/config.h"
 #include "shim/secret_seal.h"
 
 namespace moat::shim {
+
+/// A secret store (moat.conf `secret_stores`): a directory of secrets, each a
+/// file; with `key`, each file is sealed (shim/secret_seal.h) under that key.
+struct SecretStore {
+  std::string path;
+  std::string key;  // empty: the files hold the secrets as they are
+};
+
+/// What moat.conf says about secrets: the stores by name and the largest
+/// secret moat copies into a container.
+struct SecretSettings {
+  std::string file;  // moat.conf, where they were read (named in errors)
+  std::map<std::string, SecretStore> stores;
+  uint64_t max_bytes = 1u << 20;
+};
 
 /// Reads `{"NAME": {"path": DIR, "key": FILE}, ...}`; `path` names the key in
 /// messages ("secret_stores.vault.path: ..."). Both paths must be absolute.

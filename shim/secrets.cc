@@ -9,8 +9,8 @@
 #include "launcher/host.h"
 #include "shim/secret_store.h"
 #include "shim/state.h"
-#include "verify/reference.h"
-#include "verify/scope.h"
+#include "verify/common/reference.h"
+#include "verify/common/scope.h"
 
 namespace moat::shim {
 
@@ -20,15 +20,15 @@ namespace {
 
 // Does the name the policy accepted fall under one of `scopes`?
 Result<bool> ImageInScopes(const std::vector<std::string>& scopes, const std::string& at,
-                           const ImageVerdict& image) {
+                           const verify::TrustDecision& trust) {
   for (size_t i = 0; i < scopes.size(); ++i) {
     Status valid = verify::ValidateDockerScope(scopes[i]);
     if (!valid.ok()) {
       return valid.error().Wrap(json::Index(at, i) + ": \"" + scopes[i] + "\"");
     }
   }
-  if (!image.trust.allow || image.trust.reference.empty()) return false;
-  auto ref = verify::ParseNormalizedNamed(image.trust.reference);
+  if (!trust.allow || trust.reference.empty()) return false;
+  auto ref = verify::ParseNormalizedNamed(trust.reference);
   if (!ref.ok()) return false;
   for (const auto& s : verify::DockerScopes(*ref)) {
     if (std::find(scopes.begin(), scopes.end(), s) != scopes.end()) return true;
@@ -105,15 +105,15 @@ bool IsBindMount(const Value& m) {
 
 }  // namespace
 
-Status CheckSecretExposure(const Config& config, const Value& spec,
-                           std::vector<std::string>* denials) {
-  if (config.secret_stores.empty()) return Status::Ok();
+Status CheckSecretExposure(const SecretSettings& settings, const std::string& state_dir,
+                           const Value& spec, std::vector<std::string>* denials) {
+  if (settings.stores.empty()) return Status::Ok();
   const Value* mounts = spec.Find("mounts");
   if (mounts == nullptr || !mounts->is_array()) return Status::Ok();
   launcher::HostSystem host;
   std::vector<std::pair<std::string, std::string>> guarded = {
-      {host.RealPath(config.state_dir + "/secrets"), "moat's secrets directory"}};
-  for (const auto& [name, store] : config.secret_stores) {
+      {host.RealPath(state_dir + "/secrets"), "moat's secrets directory"}};
+  for (const auto& [name, store] : settings.stores) {
     guarded.emplace_back(host.RealPath(store.path), "secret store \"" + name + "\"");
     if (!store.key.empty())
       guarded.emplace_back(host.RealPath(store.key), "the key of secret store \"" + name + "\"");
@@ -141,22 +141,23 @@ bool SecretPlan::HasEnv() const {
   return std::any_of(items.begin(), items.end(), [](const auto& i) { return !i.env.empty(); });
 }
 
-Result<SecretPlan> PlanSecrets(const Config& config, const std::string& id,
-                               const launcher::Profile& profile, const ImageVerdict& image) {
+Result<SecretPlan> PlanSecrets(const SecretSettings& settings, const std::string& state_dir,
+                               const std::string& id, const launcher::Profile& profile,
+                               const verify::TrustDecision& trust) {
   SecretPlan plan;
   if (profile.secrets.empty()) return plan;
   if (!ValidContainerId(id)) return Error{"container id \"" + id + "\" is not valid"};
-  plan.dir = config.state_dir + "/secrets/" + id;
+  plan.dir = state_dir + "/secrets/" + id;
   const std::string where = "profile \"" + profile.name + "\": ";
   for (size_t i = 0; i < profile.secrets.size(); ++i) {
     const launcher::SecretRef& r = profile.secrets[i];
     const std::string at = json::Index("secrets", i);
-    if (config.secret_stores.count(r.store) == 0) {
-      return Error{where + at + ".store: \"" + r.store + "\" is not in " + config.file +
+    if (settings.stores.count(r.store) == 0) {
+      return Error{where + at + ".store: \"" + r.store + "\" is not in " + settings.file +
                    "'s secret_stores"};
     }
     if (!r.images.empty()) {
-      auto in = ImageInScopes(r.images, at + ".images", image);
+      auto in = ImageInScopes(r.images, at + ".images", trust);
       if (!in.ok()) return in.error().Wrap(where.substr(0, where.size() - 2));
       if (!*in) continue;
     }
@@ -239,15 +240,16 @@ Status AddSecretMounts(const SecretPlan& plan, Value* config, std::vector<std::s
   return Status::Ok();
 }
 
-Result<std::vector<SecretBytes>> LoadSecrets(const Config& config, const SecretPlan& plan) {
+Result<std::vector<SecretBytes>> LoadSecrets(const SecretSettings& settings,
+                                             const SecretPlan& plan) {
   std::vector<SecretBytes> values;
   values.reserve(plan.items.size());
   for (const auto& item : plan.items) {
-    auto store = config.secret_stores.find(item.store);
-    if (store == config.secret_stores.end()) {
+    auto store = settings.stores.find(item.store);
+    if (store == settings.stores.end()) {
       return Error{"secret \"" + item.Label() + "\": no store \"" + item.store + "\""};
     }
-    auto v = ReadStoreSecret(item.store, store->second, item.name, config.secret_max_bytes);
+    auto v = ReadStoreSecret(item.store, store->second, item.name, settings.max_bytes);
     if (!v.ok()) return v.error();
     if (!item.env.empty() && !EnvSafe(v->view())) {
       return Error{"secret \"" + item.Label() +

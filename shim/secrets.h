@@ -13,9 +13,9 @@
 #include "base/json.h"
 #include "base/status.h"
 #include "launcher/profile.h"
-#include "shim/config.h"
-#include "shim/image_check.h"
 #include "shim/secret_seal.h"
+#include "shim/secret_store.h"
+#include "verify/signature/trust.h"
 
 namespace moat::shim {
 
@@ -47,12 +47,14 @@ struct SecretPlan {
   bool HasEnv() const;
 };
 
-/// The profile's secrets for this container: every entry without `images`,
-/// and those whose `images` scopes cover the name under which the trust
-/// policy accepted the image. Errors (a store moat.conf does not define, a
-/// malformed scope) name the profile's field.
-Result<SecretPlan> PlanSecrets(const Config& config, const std::string& id,
-                               const launcher::Profile& profile, const ImageVerdict& image);
+/// The profile's secrets for container `id`, whose directory goes under
+/// `state_dir`: every entry without `images`, and those whose `images`
+/// scopes cover the name under which the trust policy accepted the image
+/// (`trust`). Errors (a store moat.conf does not define, a malformed scope)
+/// name the profile's field.
+Result<SecretPlan> PlanSecrets(const SecretSettings& settings, const std::string& state_dir,
+                               const std::string& id, const launcher::Profile& profile,
+                               const verify::TrustDecision& trust);
 
 /// Sets each secret's owner on the host: the profile's uid/gid, else the
 /// container process's `uid`/`gid`, mapped through `config`'s
@@ -67,8 +69,8 @@ Result<std::pair<uint32_t, uint32_t>> ProcessIds(const json::Value& config);
 /// directory (<state_dir>/secrets), a store's directory or a store's key is
 /// a denial: it would hand the container other containers' secrets or the
 /// stores themselves.
-Status CheckSecretExposure(const Config& config, const json::Value& spec,
-                           std::vector<std::string>* denials);
+Status CheckSecretExposure(const SecretSettings& settings, const std::string& state_dir,
+                           const json::Value& spec, std::vector<std::string>* denials);
 
 /// Appends a read-only, nosuid, nodev, noexec bind mount of each file secret
 /// to `config`'s mounts, and one line per secret to `changes`. A mount the
@@ -77,9 +79,10 @@ Status AddSecretMounts(const SecretPlan& plan, json::Value* config,
                        std::vector<std::string>* changes, std::vector<std::string>* denials);
 
 /// Reads every secret of the plan (index for index), at most
-/// config.secret_max_bytes each. Errors name the secret, never its value;
+/// settings.max_bytes each. Errors name the secret, never its value;
 /// a secret for process.env with a NUL byte or invalid UTF-8 is one.
-Result<std::vector<SecretBytes>> LoadSecrets(const Config& config, const SecretPlan& plan);
+Result<std::vector<SecretBytes>> LoadSecrets(const SecretSettings& settings,
+                                             const SecretPlan& plan);
 
 /// Sets NAME=value in `config`'s process.env for the secrets that opted in
 /// (replacing an entry of that name).

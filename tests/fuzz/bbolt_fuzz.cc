@@ -1,8 +1,8 @@
-// verify/bbolt.h: containerd's metadata database format, read from bytes:
+// verify/identity/bbolt.h: containerd's metadata database format, read from bytes:
 // any file is walked whole (every bucket, every page) or refused with an
 // error, never a crash, a hang or unbounded memory.
 #include "tests/fuzz/fuzz.h"
-#include "verify/bbolt.h"
+#include "verify/identity/bbolt.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes = moat::fuzz::Text(data, size);

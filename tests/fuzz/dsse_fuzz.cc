@@ -1,4 +1,4 @@
-// verify/dsse.h ParseDsseEnvelope (a stored verdict's envelope) and the
+// verify/verdict/dsse.h ParseDsseEnvelope (a stored verdict's envelope) and the
 // base64 DSSE allows: an envelope or an error naming the file. A parsed
 // envelope re-encodes (standard base64) to the same envelope; its PAE reads
 // back as exactly its type and payload; no signature in it verifies with a
@@ -10,9 +10,9 @@
 
 #include "base/json.h"
 #include "tests/fuzz/fuzz.h"
-#include "verify/base64.h"
-#include "verify/dsse.h"
-#include "verify/signing_key.h"
+#include "verify/common/base64.h"
+#include "verify/signature/signing_key.h"
+#include "verify/verdict/dsse.h"
 
 namespace {
 

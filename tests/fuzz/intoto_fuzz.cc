@@ -1,5 +1,5 @@
-// verify/intoto.h ParseStatement (an in-toto Statement v0.1 or v1, the
-// payload of a verdict's envelope), and verify/verdict.h ReadVerdictClaims
+// verify/verdict/intoto.h ParseStatement (an in-toto Statement v0.1 or v1, the
+// payload of a verdict's envelope), and verify/verdict/verdict.h ReadVerdictClaims
 // over it as a verified envelope's payload: a Statement or an error naming
 // the file. A Statement has a known _type, subjects whose sha256 digests are
 // sha256:<64 lower-case hex> and that it Names, a predicate type, an object
@@ -12,10 +12,10 @@
 
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/verdict_checks.h"
-#include "verify/dsse.h"
-#include "verify/intoto.h"
-#include "verify/reference.h"
-#include "verify/verdict.h"
+#include "verify/common/reference.h"
+#include "verify/verdict/dsse.h"
+#include "verify/verdict/intoto.h"
+#include "verify/verdict/verdict.h"
 
 namespace {
 

@@ -1,9 +1,9 @@
-// verify/docker_manifests.h: a manifest, manifest list or OCI index from a
+// verify/identity/docker_manifests.h: a manifest, manifest list or OCI index from a
 // content store (Classify, ConfigDigest, IndexEntries): a document or an
 // error, never a crash; digests it returns are sha256:<hex>.
 #include "tests/fuzz/fuzz.h"
-#include "verify/docker_manifests.h"
-#include "verify/reference.h"
+#include "verify/common/reference.h"
+#include "verify/identity/docker_manifests.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   namespace docker = moat::verify::docker;

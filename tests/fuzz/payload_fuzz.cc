@@ -1,8 +1,9 @@
-// verify/payload.h ParsePayload (the signed JSON of a simple signing or
+// verify/signature/payload.h ParsePayload (the signed JSON of a simple signing or
 // cosign signature), for both kinds: a payload or an error naming the
 // file; a parsed payload's digest is valid.
 #include "tests/fuzz/fuzz.h"
-#include "verify/payload.h"
+#include "verify/common/digest.h"
+#include "verify/signature/payload.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text = moat::fuzz::Text(data, size);

@@ -1,11 +1,11 @@
-// verify/policy.h ParsePolicy (containers-policy.json(5)): a policy or an
+// verify/signature/policy.h ParsePolicy (containers-policy.json(5)): a policy or an
 // error naming the file; a parsed policy answers ForDocker for any reference
 // with a non-empty requirement list, and MatchesSignedIdentity runs on every
 // requirement. Key files are named but not read (the host's files are not
 // the fuzzer's to open).
 #include "tests/fuzz/fuzz.h"
-#include "verify/policy.h"
-#include "verify/reference.h"
+#include "verify/common/reference.h"
+#include "verify/signature/policy.h"
 
 namespace {
 

@@ -1,10 +1,10 @@
-// verify/reference.h: image references. A reference that parses prints as
+// verify/common/reference.h: image references. A reference that parses prints as
 // a string that parses back to the same reference, in canonical form too;
 // ParseNormalizedTagged adds a tag only when there was neither tag nor
-// digest. Scopes (verify/scope.h) of every parsed reference validate.
+// digest. Scopes (verify/common/scope.h) of every parsed reference validate.
 #include "tests/fuzz/fuzz.h"
-#include "verify/reference.h"
-#include "verify/scope.h"
+#include "verify/common/reference.h"
+#include "verify/common/scope.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace moat::verify;

@@ -1,12 +1,12 @@
-// verify/registries_d.h ParseRegistriesYaml (one containers-registries.d(5)
-// file, on verify/yaml.h): a configuration or an error naming the file; a
+// verify/signature/registries_d.h ParseRegistriesYaml (one containers-registries.d(5)
+// file, on verify/common/yaml.h): a configuration or an error naming the file; a
 // parsed one answers LookasideFor (an absolute directory without trailing
 // slash) and SignatureDir for any reference, and merging it with itself is
 // refused (every scope would be defined twice).
 #include "tests/fuzz/fuzz.h"
-#include "verify/reference.h"
-#include "verify/registries_d.h"
-#include "verify/yaml.h"
+#include "verify/common/reference.h"
+#include "verify/common/yaml.h"
+#include "verify/signature/registries_d.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text = moat::fuzz::Text(data, size);

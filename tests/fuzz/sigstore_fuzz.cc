@@ -1,11 +1,11 @@
-// verify/sigstore.h: a stored signature file (ParseSignatureBlob), its
+// verify/signature/sigstore.h: a stored signature file (ParseSignatureBlob), its
 // sigstore JSON (ParseSigstoreJson, ParseSigstoreBlob), and base64: results
 // or errors naming the file, never a crash. A payload is only parsed after
 // its signature verifies, which the fuzzer cannot forge: that parser has its
 // own target (payload_fuzz.cc). PEM public keys are parsed too.
 #include "tests/fuzz/fuzz.h"
-#include "verify/base64.h"
-#include "verify/sigstore.h"
+#include "verify/common/base64.h"
+#include "verify/signature/sigstore.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text = moat::fuzz::Text(data, size);

@@ -1,4 +1,4 @@
-// verify/verdict_cache.h ParseCachedVerdict (a verified verdict's summary,
+// verify/verdict/verdict_cache.h ParseCachedVerdict (a verified verdict's summary,
 // cached under state_dir): a verdict or a miss, never a crash. A parsed
 // entry serialises back to an entry that reads as the same verdict, has
 // known severities and scan times a predicate can hold, and the decision
@@ -9,7 +9,7 @@
 
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/verdict_checks.h"
-#include "verify/verdict_cache.h"
+#include "verify/verdict/verdict_cache.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto v = moat::verify::ParseCachedVerdict(moat::fuzz::Text(data, size));

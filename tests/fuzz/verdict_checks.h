@@ -14,14 +14,14 @@
 #include "base/json.h"
 #include "base/time.h"
 #include "tests/fuzz/fuzz.h"
-#include "verify/reference.h"
-#include "verify/verdict.h"
-#include "verify/verdict_cache.h"
-#include "verify/verdict_decision.h"
-#include "verify/verdict_json.h"
-#include "verify/verdict_policy.h"
-#include "verify/vuln_predicate.h"
-#include "verify/vuln_report.h"
+#include "verify/common/reference.h"
+#include "verify/verdict/verdict.h"
+#include "verify/verdict/verdict_cache.h"
+#include "verify/verdict/verdict_decision.h"
+#include "verify/verdict/verdict_json.h"
+#include "verify/verdict/verdict_policy.h"
+#include "verify/verdict/vuln_predicate.h"
+#include "verify/verdict/vuln_report.h"
 
 namespace moat::fuzz {
 

@@ -1,4 +1,4 @@
-// verify/verdict_policy.h ParseVerdictConfig (moat.conf's `verdicts`
+// verify/verdict/verdict_policy.h ParseVerdictConfig (moat.conf's `verdicts`
 // object; moat_conf_fuzz reaches it only through a whole moat.conf): a
 // config or an error naming the field. The store and every key path are
 // absolute, every rule set has keys, limits are in range, an allowlist entry
@@ -15,9 +15,9 @@
 #include "base/time.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/verdict_checks.h"
-#include "verify/reference.h"
-#include "verify/scope.h"
-#include "verify/verdict_policy.h"
+#include "verify/common/reference.h"
+#include "verify/common/scope.h"
+#include "verify/verdict/verdict_policy.h"
 
 namespace {
 

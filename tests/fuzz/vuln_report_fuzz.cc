@@ -1,5 +1,5 @@
-// verify/vuln_report.h (Trivy and Grype JSON reports) and
-// verify/vuln_predicate.h (the cosign vuln predicate around one): the input
+// verify/verdict/vuln_report.h (Trivy and Grype JSON reports) and
+// verify/verdict/vuln_predicate.h (the cosign vuln predicate around one): the input
 // is read as a report of each format and as a predicate. Errors name the
 // field; a report's findings are unique per (id, package), of a known
 // severity, sorted, and no more than the entries it lists; wrapped into a
@@ -12,8 +12,8 @@
 #include "base/json.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/verdict_checks.h"
-#include "verify/vuln_predicate.h"
-#include "verify/vuln_report.h"
+#include "verify/verdict/vuln_predicate.h"
+#include "verify/verdict/vuln_report.h"
 
 namespace {
 

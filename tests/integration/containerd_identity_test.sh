@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The containerd image-identity resolver (verify/containerd_resolver.cc)
+# The containerd image-identity resolver (verify/identity/containerd_resolver.cc)
 # against a real private containerd (own root, state and socket under the test
 # dir) and a real local registry (Debian's docker-registry on 127.0.0.1):
 # pulled, retagged, exported and re-imported, docker-save imported images, an

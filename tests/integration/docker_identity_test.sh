@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Docker image-identity resolver (verify/docker_resolver.cc) against a real
+# The Docker image-identity resolver (verify/identity/docker_resolver.cc) against a real
 # private dockerd and a real local registry (Debian's docker-registry on
 # 127.0.0.1): pulled, retagged, loaded, imported and id-addressed images, a
 # manifest list, and tampered engine state. A wrapper runtime records each

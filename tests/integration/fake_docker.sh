@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # A dockerd data-root written by hand, for tests that need moat-runtime to
 # resolve and verify a Docker image without running dockerd: the files
-# verify/docker_resolver.h reads (containers/<id>/config.v2.json, layerdb
+# verify/identity/docker_resolver.h reads (containers/<id>/config.v2.json, layerdb
 # mounts, imagedb, repositories.json, a manifest in the managed containerd's
 # content store), with a plain directory standing in for the overlay2 mount
 # (moat compares root.path with the mount-id, it does not read mountinfo for

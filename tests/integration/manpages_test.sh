@@ -6,9 +6,9 @@
 #   - every key that shim/config.cc accepts in moat.conf (its json::CheckObject
 #     calls) and every choice it compares against (`== "enforce"`) is written in
 #     bold in man/moat.conf.5; the same for launcher/profile.cc and
-#     man/moat-profile.5, verify/policy.cc (containers-policy.json) and
+#     man/moat-profile.5, verify/signature/policy.cc (containers-policy.json) and
 #     man/moat-policy.5, and the files that read the nested objects
-#     (shim/secret_store.cc: secret_stores; verify/verdict_policy.cc: verdicts;
+#     (shim/secret_store.cc: secret_stores; verify/verdict/verdict_policy.cc: verdicts;
 #     launcher/secret_spec.cc: secrets).
 #     The lists come from the C++ sources, so a key added to the code without
 #     documentation fails here.
@@ -102,9 +102,9 @@ check_keys() {
 echo "== keys accepted by the code are documented"
 check_keys shim/config.cc man/moat.conf.5
 check_keys shim/secret_store.cc man/moat.conf.5
-check_keys verify/verdict_policy.cc man/moat.conf.5
+check_keys verify/verdict/verdict_policy.cc man/moat.conf.5
 check_keys launcher/profile.cc man/moat-profile.5
-check_keys verify/policy.cc man/moat-policy.5
+check_keys verify/signature/policy.cc man/moat-policy.5
 check_keys launcher/secret_spec.cc man/moat-profile.5
 check_keys rules/parse.cc man/moat-rules.5
 echo "PASS"

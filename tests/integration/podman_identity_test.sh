@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The podman image-identity resolver (verify/podman_resolver.cc) and
+# The podman image-identity resolver (verify/identity/podman_resolver.cc) and
 # moat-runtime as podman's runtime, against a real podman (own graph root,
 # run root and tmpdir under the test dir; overlay driver, runc) and a real
 # local registry (Debian's docker-registry on 127.0.0.1). A recording runtime

@@ -17,8 +17,8 @@
 
 #include "base/json.h"
 #include "tests/tools/identity_tool.h"
-#include "verify/bbolt.h"
-#include "verify/containerd_resolver.h"
+#include "verify/identity/bbolt.h"
+#include "verify/identity/containerd_resolver.h"
 
 namespace {
 

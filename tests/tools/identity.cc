@@ -6,7 +6,7 @@
 //
 // --bytes includes each manifest's exact bytes. Not installed.
 #include "tests/tools/identity_tool.h"
-#include "verify/docker_resolver.h"
+#include "verify/identity/docker_resolver.h"
 
 int main(int argc, char** argv) {
   using moat::cli::Flags;

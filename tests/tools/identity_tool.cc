@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "base/json.h"
-#include "verify/identity_json.h"
+#include "verify/identity/identity_json.h"
 
 namespace moat::tools {
 

@@ -11,7 +11,7 @@
 
 #include "base/status.h"
 #include "cli/cli.h"
-#include "verify/identity.h"
+#include "verify/identity/identity.h"
 
 namespace moat::tools {
 

@@ -8,7 +8,7 @@
 // --root is the graph root (default /var/lib/containers/storage); --bytes
 // includes each manifest's exact bytes. Not installed.
 #include "tests/tools/identity_tool.h"
-#include "verify/podman_resolver.h"
+#include "verify/identity/podman_resolver.h"
 
 int main(int argc, char** argv) {
   using moat::cli::Flags;

@@ -18,10 +18,11 @@
 #include <vector>
 
 #include "base/fs.h"
-#include "verify/gpg.h"
-#include "verify/payload.h"
-#include "verify/reference.h"
-#include "verify/sigstore.h"
+#include "verify/common/digest.h"
+#include "verify/common/reference.h"
+#include "verify/signature/gpg.h"
+#include "verify/signature/payload.h"
+#include "verify/signature/sigstore.h"
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include <sstream>
 #include <string>
 
-#include "tests/unit/verify/test_dir.h"
+#include "tests/unit/test_dir.h"
 
 namespace {
 

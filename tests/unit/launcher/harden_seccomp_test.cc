@@ -12,7 +12,7 @@
 #include "launcher/harden.h"
 #include "launcher/seccomp.h"
 #include "tests/unit/launcher/test_host.h"
-#include "tests/unit/verify/test_dir.h"
+#include "tests/unit/test_dir.h"
 
 using moat::json::Parse;
 using moat::json::Serialize;

@@ -10,7 +10,7 @@
 
 #include "base/json.h"
 #include "tests/unit/launcher/test_host.h"
-#include "tests/unit/verify/test_dir.h"
+#include "tests/unit/test_dir.h"
 
 using moat::json::Parse;
 using moat::json::Serialize;

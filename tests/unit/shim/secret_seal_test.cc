@@ -10,7 +10,7 @@
 #include <string>
 
 #include "base/unique_fd.h"
-#include "tests/unit/verify/test_dir.h"
+#include "tests/unit/test_dir.h"
 
 namespace moat::shim {
 namespace {

@@ -11,7 +11,7 @@
 #include "base/json.h"
 #include "shim/config.h"
 #include "shim/secret_store.h"
-#include "tests/unit/verify/test_dir.h"
+#include "tests/unit/test_dir.h"
 
 namespace moat::shim {
 namespace {
@@ -21,8 +21,9 @@ using json::Value;
 Config ConfigWith(const std::string& state_dir, const std::string& store_dir) {
   Config c;
   c.file = "moat.conf";
+  c.secrets.file = "moat.conf";
   c.state_dir = state_dir;
-  c.secret_stores["vault"] = SecretStore{store_dir, ""};
+  c.secrets.stores["vault"] = SecretStore{store_dir, ""};
   return c;
 }
 
@@ -44,12 +45,12 @@ TEST_CASE("secrets: moat.conf secret_stores and secret_max_bytes") {
       "secret_max_bytes":4096})",
                        "moat.conf");
   REQUIRE(c.ok());
-  CHECK(c->secret_stores.size() == 2);
-  CHECK(c->secret_stores["vault"].path == "/run/vault");
-  CHECK(c->secret_stores["vault"].key.empty());
-  CHECK(c->secret_stores["sealed"].key == "/etc/moat/s.key");
-  CHECK(c->secret_max_bytes == 4096);
-  CHECK(ParseConfig(R"({"runtime":"/r"})", "m")->secret_max_bytes == 1u << 20);
+  CHECK(c->secrets.stores.size() == 2);
+  CHECK(c->secrets.stores["vault"].path == "/run/vault");
+  CHECK(c->secrets.stores["vault"].key.empty());
+  CHECK(c->secrets.stores["sealed"].key == "/etc/moat/s.key");
+  CHECK(c->secrets.max_bytes == 4096);
+  CHECK(ParseConfig(R"({"runtime":"/r"})", "m")->secrets.max_bytes == 1u << 20);
 
   auto [text, fragment] = GENERATE(table<std::string, std::string>({
       {R"("secret_stores":[])", "moat.conf: secret_stores: expected object, got array"},
@@ -75,9 +76,9 @@ TEST_CASE("secrets: the plan picks the profile's secrets, by image scope where a
       {"store":"vault","name":"team","target":"/s/team","images":["registry.example/team"]},
       {"store":"vault","name":"exact","target":"/s/exact",
        "images":["registry.example/team/app:1.0"]}])");
-  ImageVerdict image;
+  verify::TrustDecision image;
   auto names = [&]() {
-    auto plan = PlanSecrets(c, "c1", p, image);
+    auto plan = PlanSecrets(c.secrets, c.state_dir, "c1", p, image);
     REQUIRE(plan.ok());
     std::string out;
     for (const auto& i : plan->items) out += i.name + "=" + i.file + " ";
@@ -85,39 +86,40 @@ TEST_CASE("secrets: the plan picks the profile's secrets, by image scope where a
     return out;
   };
   CHECK(names() == "all=0 ");  // no trusted name: only the unscoped secret
-  image.trust.allow = true;
-  image.trust.reference = "registry.example/team/app:1.0";
+  image.allow = true;
+  image.reference = "registry.example/team/app:1.0";
   CHECK(names() == "all=0 team=1 exact=2 ");
-  image.trust.reference = "registry.example/team/app:2.0";
+  image.reference = "registry.example/team/app:2.0";
   CHECK(names() == "all=0 team=1 ");
-  image.trust.reference = "registry.example/other/app:1.0";
+  image.reference = "registry.example/other/app:1.0";
   CHECK(names() == "all=0 ");
-  image.trust.allow = false;  // a refused image's name is no evidence
-  image.trust.reference = "registry.example/team/app:1.0";
+  image.allow = false;  // a refused image's name is no evidence
+  image.reference = "registry.example/team/app:1.0";
   CHECK(names() == "all=0 ");
 
   SECTION("errors") {
-    auto unknown =
-        PlanSecrets(c, "c1", ProfileWith(R"([{"store":"x","name":"n","target":"/t"}])"), image);
+    auto unknown = PlanSecrets(c.secrets, c.state_dir, "c1",
+                               ProfileWith(R"([{"store":"x","name":"n","target":"/t"}])"), image);
     REQUIRE_FALSE(unknown.ok());
     CHECK(unknown.error().message ==
           "profile \"p\": secrets[0].store: \"x\" is not in moat.conf's secret_stores");
     auto scope = PlanSecrets(
-        c, "c1",
+        c.secrets, c.state_dir, "c1",
         ProfileWith(R"([{"store":"vault","name":"n","target":"/t","images":["Bad Scope"]}])"),
         image);
     REQUIRE_FALSE(scope.ok());
     CHECK_THAT(scope.error().message,
                Catch::StartsWith("profile \"p\": secrets[0].images[0]: \"Bad Scope\""));
-    CHECK_FALSE(PlanSecrets(c, "../x", p, image).ok());
+    CHECK_FALSE(PlanSecrets(c.secrets, c.state_dir, "../x", p, image).ok());
   }
 }
 
 TEST_CASE("secrets: owners are the process's ids, the profile's, mapped through a user namespace") {
   Config c = ConfigWith("/run/moat", "/run/vault");
-  auto plan = PlanSecrets(c, "c1", ProfileWith(R"([{"store":"vault","name":"a","target":"/a"},
+  auto plan = PlanSecrets(c.secrets, c.state_dir, "c1",
+                          ProfileWith(R"([{"store":"vault","name":"a","target":"/a"},
                               {"store":"vault","name":"b","target":"/b","uid":0,"gid":5}])"),
-                          ImageVerdict{});
+                          verify::TrustDecision{});
   REQUIRE(plan.ok());
   SECTION("no user namespace") {
     REQUIRE(ResolveSecretOwners(&plan.value(), Spec("{}"), 65534, 65533).ok());
@@ -149,10 +151,10 @@ TEST_CASE("secrets: owners are the process's ids, the profile's, mapped through 
 
 TEST_CASE("secrets: read-only bind mounts, and a caller's mount at a target is refused") {
   Config c = ConfigWith("/run/moat", "/run/vault");
-  auto plan =
-      PlanSecrets(c, "c1", ProfileWith(R"([{"store":"vault","name":"a","target":"/run/secrets/a"},
+  auto plan = PlanSecrets(c.secrets, c.state_dir, "c1",
+                          ProfileWith(R"([{"store":"vault","name":"a","target":"/run/secrets/a"},
                               {"store":"vault","name":"e","env":"E"}])"),
-                  ImageVerdict{});
+                          verify::TrustDecision{});
   REQUIRE(plan.ok());
   REQUIRE(ResolveSecretOwners(&plan.value(), Spec("{}"), 1000, 1000).ok());
   Value spec =
@@ -177,7 +179,7 @@ TEST_CASE("secrets: read-only bind mounts, and a caller's mount at a target is r
 TEST_CASE("secrets: binding moat's secrets, a store or a key into a container is refused") {
   moat::testing::TestDir dir;
   Config c = ConfigWith(dir.path() + "/state", dir.path() + "/vault");
-  c.secret_stores["sealed"] = SecretStore{dir.path() + "/sealed", dir.path() + "/keys/s.key"};
+  c.secrets.stores["sealed"] = SecretStore{dir.path() + "/sealed", dir.path() + "/keys/s.key"};
   dir.Write("state/secrets/other/fs/0", "x");
   dir.Write("vault/a", "x");
   REQUIRE(::symlink((dir.path() + "/state/secrets/other/fs/0").c_str(),
@@ -187,7 +189,7 @@ TEST_CASE("secrets: binding moat's secrets, a store or a key into a container is
     Value spec = Spec(R"({"mounts":[{"destination":"/x","type":")" + type + R"(","source":)" +
                       json::Quote(source) + R"(,"options":["ro"]}]})");
     std::vector<std::string> denials;
-    REQUIRE(CheckSecretExposure(c, spec, &denials).ok());
+    REQUIRE(CheckSecretExposure(c.secrets, c.state_dir, spec, &denials).ok());
     return denials.empty() ? std::string() : denials[0];
   };
   CHECK(denied(d + "/state/secrets/other/fs/0") ==
@@ -200,7 +202,7 @@ TEST_CASE("secrets: binding moat's secrets, a store or a key into a container is
   CHECK_THAT(denied(d + "/keys"), Catch::Contains("exposes the key of secret store \"sealed\""));
   CHECK(denied(d + "/elsewhere").empty());
   CHECK(denied(d + "/state/secrets", "tmpfs").empty());  // not a bind: source means nothing
-  c.secret_stores.clear();
+  c.secrets.stores.clear();
   CHECK(denied(d + "/state/secrets").empty());  // no stores, nothing to guard
 }
 
@@ -265,8 +267,9 @@ TEST_CASE("secrets: reading from a sealed store") {
 
 TEST_CASE("secrets: process.env opt-in replaces the variable and can be wiped") {
   Config c = ConfigWith("/run/moat", "/run/vault");
-  auto plan = PlanSecrets(c, "c1", ProfileWith(R"([{"store":"vault","name":"e","env":"TOKEN"}])"),
-                          ImageVerdict{});
+  auto plan = PlanSecrets(c.secrets, c.state_dir, "c1",
+                          ProfileWith(R"([{"store":"vault","name":"e","env":"TOKEN"}])"),
+                          verify::TrustDecision{});
   REQUIRE(plan.ok());
   std::vector<SecretBytes> values;
   values.emplace_back(8);
@@ -287,11 +290,11 @@ TEST_CASE("secrets: a value for process.env must be text") {
   Config c = ConfigWith("/run/moat", dir.path() + "/vault");
   for (const char* name : {"nul", "latin1", "utf8"}) {
     auto plan = PlanSecrets(
-        c, "c1",
+        c.secrets, c.state_dir, "c1",
         ProfileWith(std::string(R"([{"store":"vault","name":")") + name + R"(","env":"E"}])"),
-        ImageVerdict{});
+        verify::TrustDecision{});
     REQUIRE(plan.ok());
-    auto v = LoadSecrets(c, *plan);
+    auto v = LoadSecrets(c.secrets, *plan);
     INFO(name);
     if (std::string(name) == "utf8") {
       CHECK(v.ok());

@@ -9,7 +9,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "tests/unit/verify/test_dir.h"
+#include "tests/unit/test_dir.h"
 
 namespace moat::shim {
 namespace {

@@ -1,0 +1,240 @@
+#include "verify/verdict/vuln_report.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "base/json_read.h"
+#include "base/time.h"
+
+namespace moat::verify {
+
+namespace {
+
+using json::Field;
+using json::Index;
+using json::Value;
+
+constexpr std::array<const char*, kSeverityCount> kSeverityNames = {"UNKNOWN", "LOW", "MEDIUM",
+                                                                    "HIGH", "CRITICAL"};
+
+// A string member, "" when absent or null; an error for another type.
+Result<std::string> OptionalString(const Value& obj, std::string_view key,
+                                   const std::string& path) {
+  const Value* v = obj.Find(key);
+  if (v == nullptr || v->is_null()) return std::string();
+  return json::ReadString(*v, Field(path, key));
+}
+
+// An array member; absent or null is an empty array.
+Result<const std::vector<Value>*> OptionalArray(const Value& obj, std::string_view key,
+                                                const std::string& path) {
+  static const std::vector<Value> kEmpty;
+  const Value* v = obj.Find(key);
+  if (v == nullptr || v->is_null()) return &kEmpty;
+  MOAT_TRY(json::ExpectType(*v, json::Type::kArray, Field(path, key)));
+  return &v->items();
+}
+
+Result<std::optional<int64_t>> OptionalTime(const Value& obj, std::string_view key,
+                                            const std::string& path) {
+  auto text = OptionalString(obj, key, path);
+  if (!text.ok()) return text.error();
+  if (text->empty()) return std::optional<int64_t>();
+  auto t = ParseRfc3339(*text);
+  if (!t.ok()) return t.error().Wrap(Field(path, key));
+  return std::optional<int64_t>(*t);
+}
+
+// Trivy writes the upper-case names; Grype capitalises them and has
+// "Negligible", counted as LOW.
+Result<Severity> ReportSeverity(const std::string& text, const std::string& path) {
+  std::string upper = text;
+  for (char& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  if (upper == "NEGLIGIBLE") return Severity::kLow;
+  auto s = SeverityFromName(upper);
+  if (!s) {
+    return Error{path + ": " + json::Quote(text) +
+                 " is not a severity (UNKNOWN, NEGLIGIBLE, LOW, MEDIUM, HIGH, CRITICAL)"};
+  }
+  return *s;
+}
+
+// Keeps one finding per (id, package): the highest severity, a fixed version
+// if any has one.
+class Dedup {
+ public:
+  void Add(Finding f) {
+    auto [it, fresh] = index_.try_emplace({f.id, f.package}, findings_.size());
+    if (fresh) {
+      findings_.push_back(std::move(f));
+      return;
+    }
+    Finding& have = findings_[it->second];
+    if (f.severity > have.severity) have.severity = f.severity;
+    if (have.fixed_version.empty()) have.fixed_version = f.fixed_version;
+    if (have.installed.empty()) have.installed = f.installed;
+  }
+  std::vector<Finding> Take() {
+    std::sort(findings_.begin(), findings_.end(), [](const Finding& a, const Finding& b) {
+      if (a.severity != b.severity) return a.severity > b.severity;
+      if (a.id != b.id) return a.id < b.id;
+      return a.package < b.package;
+    });
+    return std::move(findings_);
+  }
+
+ private:
+  std::map<std::pair<std::string, std::string>, size_t> index_;
+  std::vector<Finding> findings_;
+};
+
+Status ParseTrivy(const Value& r, const std::string& path, VulnReport* out) {
+  const Value* schema = r.Find("SchemaVersion");
+  if (schema == nullptr) return Error{Field(path, "SchemaVersion") + ": missing"};
+  auto version = json::ReadInt(*schema, Field(path, "SchemaVersion"), 0, 1000);
+  if (!version.ok()) return version.error();
+  if (*version != 2) {
+    return Error{Field(path, "SchemaVersion") + ": " + std::to_string(*version) +
+                 " is not supported (2)"};
+  }
+  out->scanner_name = "trivy";
+  if (const Value* t = r.Find("Trivy"); t != nullptr && t->is_object()) {
+    auto v = OptionalString(*t, "Version", Field(path, "Trivy"));
+    if (!v.ok()) return v.error();
+    out->scanner_version = std::move(v.value());
+  }
+  auto created = OptionalTime(r, "CreatedAt", path);
+  if (!created.ok()) return created.error();
+  out->created_at = *created;
+  auto results = OptionalArray(r, "Results", path);
+  if (!results.ok()) return results.error();
+  Dedup dedup;
+  for (size_t i = 0; i < (*results)->size(); ++i) {
+    const Value& res = (**results)[i];
+    const std::string rpath = Index(Field(path, "Results"), i);
+    MOAT_TRY(json::ExpectType(res, json::Type::kObject, rpath));
+    auto vulns = OptionalArray(res, "Vulnerabilities", rpath);
+    if (!vulns.ok()) return vulns.error();
+    for (size_t j = 0; j < (*vulns)->size(); ++j) {
+      const Value& v = (**vulns)[j];
+      const std::string vpath = Index(Field(rpath, "Vulnerabilities"), j);
+      MOAT_TRY(json::ExpectType(v, json::Type::kObject, vpath));
+      Finding f;
+      auto id = json::ReadNonEmptyMember(v, "VulnerabilityID", vpath);
+      auto pkg = json::ReadNonEmptyMember(v, "PkgName", vpath);
+      auto installed = OptionalString(v, "InstalledVersion", vpath);
+      auto fixed = OptionalString(v, "FixedVersion", vpath);
+      auto sev = json::ReadNonEmptyMember(v, "Severity", vpath);
+      for (const auto* s : {&id, &pkg, &installed, &fixed, &sev}) {
+        if (!s->ok()) return s->error();
+      }
+      auto severity = ReportSeverity(*sev, Field(vpath, "Severity"));
+      if (!severity.ok()) return severity.error();
+      dedup.Add(Finding{*id, *pkg, *installed, *fixed, *severity});
+    }
+  }
+  out->findings = dedup.Take();
+  return Status::Ok();
+}
+
+Status ParseGrype(const Value& r, const std::string& path, VulnReport* out) {
+  const Value* matches = r.Find("matches");
+  if (matches == nullptr) return Error{Field(path, "matches") + ": missing"};
+  MOAT_TRY(json::ExpectType(*matches, json::Type::kArray, Field(path, "matches")));
+  out->scanner_name = "grype";
+  if (const Value* d = r.Find("descriptor"); d != nullptr && !d->is_null()) {
+    const std::string dpath = Field(path, "descriptor");
+    MOAT_TRY(json::ExpectType(*d, json::Type::kObject, dpath));
+    auto name = OptionalString(*d, "name", dpath);
+    auto version = OptionalString(*d, "version", dpath);
+    if (!name.ok()) return name.error();
+    if (!version.ok()) return version.error();
+    if (!name->empty()) out->scanner_name = *name;
+    out->scanner_version = *version;
+    auto ts = OptionalTime(*d, "timestamp", dpath);
+    if (!ts.ok()) return ts.error();
+    out->created_at = *ts;
+    if (const Value* db = d->Find("db"); db != nullptr && db->is_object()) {
+      if (const Value* built = db->Find("built"); built != nullptr && built->is_string()) {
+        out->db_version = built->text();
+      }
+    }
+  }
+  Dedup dedup;
+  for (size_t i = 0; i < matches->items().size(); ++i) {
+    const Value& m = matches->items()[i];
+    const std::string mpath = Index(Field(path, "matches"), i);
+    MOAT_TRY(json::ExpectType(m, json::Type::kObject, mpath));
+    const Value* vuln = m.Find("vulnerability");
+    const Value* art = m.Find("artifact");
+    if (vuln == nullptr) return Error{Field(mpath, "vulnerability") + ": missing"};
+    if (art == nullptr) return Error{Field(mpath, "artifact") + ": missing"};
+    const std::string vpath = Field(mpath, "vulnerability");
+    const std::string apath = Field(mpath, "artifact");
+    MOAT_TRY(json::ExpectType(*vuln, json::Type::kObject, vpath));
+    MOAT_TRY(json::ExpectType(*art, json::Type::kObject, apath));
+    auto id = json::ReadNonEmptyMember(*vuln, "id", vpath);
+    auto sev = json::ReadNonEmptyMember(*vuln, "severity", vpath);
+    auto pkg = json::ReadNonEmptyMember(*art, "name", apath);
+    auto installed = OptionalString(*art, "version", apath);
+    for (const auto* s : {&id, &sev, &pkg, &installed}) {
+      if (!s->ok()) return s->error();
+    }
+    auto severity = ReportSeverity(*sev, Field(vpath, "severity"));
+    if (!severity.ok()) return severity.error();
+    std::string fixed;
+    if (const Value* fix = vuln->Find("fix"); fix != nullptr && !fix->is_null()) {
+      const std::string fpath = Field(vpath, "fix");
+      MOAT_TRY(json::ExpectType(*fix, json::Type::kObject, fpath));
+      auto versions = OptionalArray(*fix, "versions", fpath);
+      if (!versions.ok()) return versions.error();
+      for (size_t k = 0; k < (*versions)->size(); ++k) {
+        auto ver = json::ReadString((**versions)[k], Index(Field(fpath, "versions"), k));
+        if (!ver.ok()) return ver.error();
+        fixed += (fixed.empty() ? "" : ", ") + *ver;
+      }
+    }
+    dedup.Add(Finding{*id, *pkg, *installed, fixed, *severity});
+  }
+  out->findings = dedup.Take();
+  return Status::Ok();
+}
+
+}  // namespace
+
+const char* SeverityName(Severity s) { return kSeverityNames[static_cast<size_t>(s)]; }
+
+std::optional<Severity> SeverityFromName(std::string_view name) {
+  for (size_t i = 0; i < kSeverityCount; ++i) {
+    if (name == kSeverityNames[i]) return static_cast<Severity>(i);
+  }
+  return std::nullopt;
+}
+
+const char* ReportFormatName(ReportFormat f) {
+  return f == ReportFormat::kTrivy ? "trivy" : "grype";
+}
+
+Result<ReportFormat> DetectReportFormat(const json::Value& report, const std::string& path) {
+  MOAT_TRY(json::ExpectType(report, json::Type::kObject, path));
+  if (report.Find("SchemaVersion") != nullptr) return ReportFormat::kTrivy;
+  if (report.Find("matches") != nullptr) return ReportFormat::kGrype;
+  return Error{path +
+               ": neither a Trivy JSON report (SchemaVersion) nor a Grype JSON report (matches)"};
+}
+
+Result<VulnReport> ParseVulnReport(const json::Value& report, ReportFormat format,
+                                   const std::string& path) {
+  MOAT_TRY(json::ExpectType(report, json::Type::kObject, path));
+  VulnReport out;
+  out.format = format;
+  if (format == ReportFormat::kTrivy) {
+    MOAT_TRY(ParseTrivy(report, path, &out));
+  } else {
+    MOAT_TRY(ParseGrype(report, path, &out));
+  }
+  return out;
+}
+
+}  // namespace moat::verify
