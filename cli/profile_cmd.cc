@@ -5,13 +5,16 @@
 // "moat: FILE:LINE: field: problem". show: the profile moat-runtime would
 // apply, every default filled in.
 #include <cstdio>
+#include <cstdlib>
 
 #include "base/fs.h"
 #include "base/json.h"
 #include "base/json_where.h"
+#include "base/time.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "launcher/profile.h"
+#include "rules/rules.h"
 #include "shim/config.h"
 
 namespace moat::cli {
@@ -23,11 +26,15 @@ constexpr size_t kMaxProfile = 1u << 20;
 constexpr const char* kUsage =
     "usage: moat profile check FILE...\n"
     "       moat profile show [--output json] NAME\n"
+    "       moat profile rules [--at TIME] [MOAT_CONF]\n"
     "\n"
     "check: parses each hardening profile as moat-runtime would and prints every\n"
     "problem as FILE:LINE: field: problem (exit 1 when any has one).\n"
     "show: the profile NAME from moat.conf's profiles_dir, with every default\n"
-    "filled in, as JSON.\n";
+    "filled in, as JSON.\n"
+    "rules: checks moat.conf's rules, exceptions and trusted_hints (default: $MOAT_CONFIG,\n"
+    "else /etc/moat/moat.conf) and the profiles they name; prints FILE:LINE: field:\n"
+    "problem; exit 1 on an error or an exception expired at TIME (default: now).\n";
 
 /// The parent of a field path: "a.b[2]" -> "a.b", "a.b" -> "a", "a" -> "".
 std::string Parent(const std::string& field) {
@@ -151,6 +158,51 @@ json::Value ProfileJson(const launcher::Profile& p) {
   return out;
 }
 
+int Rules(const std::vector<std::string>& args) {
+  auto flags = Flags::Parse(args, {{"at", true, "RFC 3339 time to judge `until` at"}});
+  if (!flags.ok()) return Fail("profile rules: " + flags.error().message, kExitUsage);
+  if (flags->positional().size() > 1) return Fail("profile rules: at most one FILE", kExitUsage);
+  int64_t now = NowUnix();
+  if (flags->Has("at")) {
+    auto t = ParseRfc3339(flags->Get("at"));
+    if (!t.ok()) return Fail("profile rules: --at: " + t.error().Describe(), kExitUsage);
+    now = *t;
+  }
+  const char* env = std::getenv("MOAT_CONFIG");
+  const std::string file = !flags->positional().empty()       ? flags->positional()[0]
+                           : env != nullptr && env[0] != '\0' ? env
+                                                              : shim::kDefaultConfigPath;
+  auto text = ReadFileNoFollow(file, 1u << 20);
+  if (!text.ok()) return Fail(text.error());
+  auto config = shim::ParseConfig(*text, file);
+  if (!config.ok()) return Fail(Locate(file, *text, config.error().message));
+  auto at = [&](const std::string& where) {
+    auto line = json::LineOfField(*text, where);
+    return file + (line ? ":" + std::to_string(*line) : "") + ": ";
+  };
+  int rc = kExitOk;
+  const rules::RuleSet& set = config->rules;
+  for (const auto& r : set.rules) {
+    auto p = launcher::LoadProfile(config->profiles_dir, r.profile);
+    if (!p.ok()) {
+      Fail(at(r.where + ".profile") + r.where + ".profile: " + p.error().Describe());
+      rc = kExitError;
+    }
+  }
+  for (const auto& finding : rules::LintRuleSet(set, now)) {
+    const std::string where = finding.substr(0, finding.find(' '));
+    const bool expired = finding.find("expired at") != std::string::npos;
+    (void)std::fprintf(stderr, "moat: %s%s%s\n", at(where).c_str(),
+                       expired ? "error: " : "warning: ", finding.c_str());
+    if (expired) rc = kExitError;
+  }
+  if (rc == kExitOk) {
+    std::printf("%s: ok (%zu rules, %zu exceptions, %zu trusted hint sources)\n", file.c_str(),
+                set.rules.size(), set.exceptions.size(), set.trusted_hints.size());
+  }
+  return rc;
+}
+
 int Show(const std::vector<std::string>& args) {
   auto flags = Flags::Parse(args, {{"output", true, "json (the only format)"}});
   if (!flags.ok()) return Fail("profile show: " + flags.error().message, kExitUsage);
@@ -179,7 +231,8 @@ int RunProfile(const std::vector<std::string>& args) {
     return Check(rest);
   }
   if (args[0] == "show") return Show(rest);
-  return Fail("profile: \"" + args[0] + "\": unknown subcommand (check, show)", kExitUsage);
+  if (args[0] == "rules") return Rules(rest);
+  return Fail("profile: \"" + args[0] + "\": unknown subcommand (check, show, rules)", kExitUsage);
 }
 
 }  // namespace moat::cli

@@ -20,6 +20,15 @@ std::string FormatAudit(const AuditRecord& r) {
   if (!r.bundle.empty()) v.Set("bundle", Value::String(r.bundle));
   v.Set("mode", Value::String(r.mode));
   v.Set("profile", Value::String(r.profile));
+  if (!r.rule.empty()) v.Set("rule", Value::String(r.rule));
+  auto list = [&](const char* key, const std::vector<std::string>& items) {
+    if (items.empty()) return;
+    Value a = Value::Array();
+    for (const auto& i : items) a.Append(Value::String(i));
+    v.Set(key, std::move(a));
+  };
+  list("exceptions", r.exceptions);
+  list("expired_exceptions", r.expired_exceptions);
   v.Set("decision", Value::String(r.decision));
   Value changes = Value::Array();
   for (const auto& c : r.changes) changes.Append(Value::String(c));

@@ -10,12 +10,17 @@
 namespace moat::shim {
 
 struct AuditRecord {
-  std::string verb;      // create, run, restore, exec, update
-  std::string id;        // container id
-  std::string bundle;    // bundle directory (create/run/restore)
-  std::string mode;      // enforce | audit
-  std::string profile;   // profile name
-  std::string decision;  // allow | deny | audit
+  std::string verb;     // create, run, restore, exec, update
+  std::string id;       // container id
+  std::string bundle;   // bundle directory (create/run/restore)
+  std::string mode;     // enforce | audit | warn
+  std::string profile;  // profile name
+  /// create/run/restore: the rule that chose the profile ("default" for
+  /// default_profile), and the exceptions used and found expired, by name.
+  std::string rule;
+  std::vector<std::string> exceptions;
+  std::vector<std::string> expired_exceptions;
+  std::string decision;  // allow | deny | audit | warn
   std::vector<std::string> changes;
   std::vector<std::string> reasons;
   /// Things the operator asked for that weaken the container (a secret in

@@ -7,8 +7,10 @@
 #include <climits>
 #include <cstdlib>
 
+#include "base/time.h"
 #include "launcher/host.h"
 #include "secrets/dir.h"
+#include "shim/rule_facts.h"
 #include "shim/runtime.h"
 #include "shim/state.h"
 
@@ -29,9 +31,9 @@ std::string BundlePath(const Invocation& inv) {
 // A secret that cannot be delivered refuses the container in either mode:
 // audit mode relaxes the profile's rules, not the delivery of what the
 // container is meant to get. The record names the secret, never its value.
-Status RefuseSecrets(const Context& ctx, AuditRecord rec, const std::vector<std::string>& changes,
-                     const Error& why) {
-  rec.mode = ctx.config.mode == Mode::kAudit ? "audit" : "enforce";
+Status RefuseSecrets(const Context& ctx, Mode mode, AuditRecord rec,
+                     const std::vector<std::string>& changes, const Error& why) {
+  rec.mode = rules::ModeName(mode);
   rec.decision = "deny";
   rec.changes = changes;
   rec.reasons = {why.Describe()};
@@ -105,7 +107,7 @@ Result<json::Value> ParseBundleConfig(std::string_view text, const std::string& 
 
 Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
                               const std::string& bundle,
-                              const Result<verify::ImageIdentity>* identity) {
+                              const Result<verify::ImageIdentity>* identity, int64_t now) {
   BundlePlan plan;
   plan.bundle = bundle;
   plan.file = bundle + "/config.json";
@@ -127,9 +129,15 @@ Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
   if (!image.ok()) return image.error();
   plan.image = std::move(image.value());
 
-  auto profile = launcher::LoadProfile(config.profiles_dir, config.default_profile);
-  if (!profile.ok()) return profile.error();
-  plan.profile = std::move(profile.value());
+  MOAT_ASSIGN_OR_RETURN(rules::Facts facts,
+                        GatherFacts(config, id, bundle, plan.config, plan.image));
+  auto load = [&](const std::string& name) {
+    return launcher::LoadProfile(config.profiles_dir, name);
+  };
+  MOAT_ASSIGN_OR_RETURN(plan.rule, rules::Evaluate(config.rules, facts, now < 0 ? NowUnix() : now,
+                                                   config.mode, config.default_profile, load));
+  plan.mode = plan.rule.mode;
+  plan.profile = plan.rule.profile;
   launcher::HostSystem host;
   launcher::HardenOptions options;
   options.seccomp_cache_dir = config.state_dir + "/seccomp-cache";
@@ -158,6 +166,15 @@ Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
     plan.denials.push_back("profile \"" + plan.profile.name + "\": " + d);
   for (const auto& d : secret_denials)
     plan.denials.push_back("profile \"" + plan.profile.name + "\": " + d);
+  // An exception past its `until` grants nothing; a container it would
+  // have let through is refused, and the refusal names it.
+  if (!plan.denials.empty()) {
+    for (const rules::Exception* e : plan.rule.expired) {
+      plan.denials.push_back("exception \"" + e->name + "\" (" + e->reason +
+                             (e->ticket.empty() ? "" : ", " + e->ticket) + ") expired at " +
+                             FormatRfc3339(e->until));
+    }
+  }
   return plan;
 }
 
@@ -185,17 +202,22 @@ Status CheckBundle(const Context& ctx) {
   rec.id = id;
   rec.bundle = p.bundle;
   rec.profile = p.profile.name;
+  rec.rule = p.rule.rule.empty() ? "default" : p.rule.rule;
+  for (const rules::Exception* e : p.rule.applied) rec.exceptions.push_back(e->name);
+  for (const rules::Exception* e : p.rule.expired) rec.expired_exceptions.push_back(e->name);
   rec.image = p.image.audit;
   rec.warnings = secrets::SecretEnvWarnings(p.secrets);
   for (const auto& w : rec.warnings) ctx.log.Warning(verb + " " + id + ": " + w);
 
   // Secrets go to every container that will run: in enforce mode one the
   // profile lets through, in audit mode every one.
-  const bool audit = ctx.config.mode == Mode::kAudit;
+  // The rule's mode (moat.conf `mode` for default_profile or a rule without one).
+  const bool audit = p.mode == Mode::kAudit;
+  const bool runs = audit || p.mode == Mode::kWarn || p.denials.empty();
   std::vector<secrets::SecretBytes> values;
-  if (!p.secrets.empty() && (audit || p.denials.empty())) {
+  if (!p.secrets.empty() && runs) {
     auto loaded = secrets::LoadSecrets(ctx.config.secrets, p.secrets);
-    if (!loaded.ok()) return RefuseSecrets(ctx, rec, p.outcome.changes, loaded.error());
+    if (!loaded.ok()) return RefuseSecrets(ctx, p.mode, rec, p.outcome.changes, loaded.error());
     values = std::move(loaded.value());
   }
   secrets::SecretDir dir;  // wiped when this returns, unless kept
@@ -237,7 +259,7 @@ Status CheckBundle(const Context& ctx) {
     return SaveContainerState(ctx.config.state_dir, id,
                               ContainerState{p.profile.name, p.outcome.bounding}, *creator);
   };
-  MOAT_TRY(Decide(ctx, rec, p.denials, p.outcome.changes, apply));
+  MOAT_TRY(Decide(ctx, rec, p.denials, p.outcome.changes, apply, p.mode));
   dir.Keep();
   for (const auto& c : p.outcome.changes) ctx.log.Debug(verb + " " + id + ": " + c);
   return Status::Ok();

@@ -3,6 +3,7 @@
 // exactly what moat-runtime would do.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,10 @@ struct BundlePlan {
   std::string original;  // its bytes
   json::Value config;    // rewritten per the profile
   ImageVerdict image;
+  /// Which rule applied (moat.conf `rules`), in which mode, with which
+  /// exceptions; `profile` is its profile widened by those exceptions.
+  rules::Decision rule;
+  Mode mode = Mode::kEnforce;
   launcher::Profile profile;
   launcher::Outcome outcome;
   /// The profile's secrets for this container; their mounts are in `config`
@@ -45,12 +50,14 @@ inline constexpr size_t kMaxConfigBytes = 16u << 20;
 /// duplicate keys refused), within kMaxConfigBytes; errors name `file`.
 Result<json::Value> ParseBundleConfig(std::string_view text, const std::string& file);
 
-/// Reads `bundle`/config.json and works out the plan for container `id`.
+/// Reads `bundle`/config.json and works out the plan for container `id`
+/// at time `now` (Unix seconds: exceptions' `until`).
 /// Errors are malformed or untrusted input (the file and field named).
 /// `identity` (may be null) replaces what the engine's state says about the
 /// image: `moat run --image` names the OCI layout the bundle came from.
 Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
                               const std::string& bundle,
-                              const Result<verify::ImageIdentity>* identity = nullptr);
+                              const Result<verify::ImageIdentity>* identity = nullptr,
+                              int64_t now = -1);
 
 }  // namespace moat::shim

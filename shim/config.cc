@@ -27,7 +27,7 @@ Status ReadConfig(const json::Value& doc, Config* c) {
       doc, "",
       {"runtime", "mode", "profiles_dir", "default_profile", "audit_log", "state_dir", "policy",
        "registries_d", "docker_root", "containerd_root", "containerd_state", "podman_root",
-       "secret_stores", "secret_max_bytes", "verdicts"}));
+       "secret_stores", "secret_max_bytes", "verdicts", "rules", "exceptions", "trusted_hints"}));
   if (doc.Find("runtime") == nullptr)
     return Error{"runtime: missing (the absolute path of runc or crun)"};
   MOAT_TRY(ReadAbsolutePath(doc, "runtime", &c->runtime));
@@ -63,6 +63,7 @@ Status ReadConfig(const json::Value& doc, Config* c) {
     if (!verdicts.ok()) return verdicts.error();
     c->verdicts = std::move(verdicts.value());
   }
+  MOAT_TRY(rules::ParseRuleSet(doc, &c->rules));
   if (const json::Value* p = doc.Find("default_profile")) {
     auto s = json::ReadString(*p, "default_profile");
     if (!s.ok()) return s.error();

@@ -7,12 +7,14 @@
 #include <string>
 
 #include "base/status.h"
+#include "rules/rules.h"
 #include "secrets/store.h"
 #include "verify/verdict/verdict_policy.h"
 
 namespace moat::shim {
 
-enum class Mode { kEnforce, kAudit };
+/// enforce, audit (moat.conf `mode`), or warn (a rule's mode only).
+using Mode = rules::Mode;
 
 struct Config {
   std::string file;  // where it was read from
@@ -38,6 +40,9 @@ struct Config {
   secrets::SecretSettings secrets;
   /// Stored scan verdicts an image must have (absent: not checked).
   std::optional<verify::VerdictConfig> verdicts;
+  /// Which profile, mode and exceptions apply to which container
+  /// (`rules`, `exceptions`, `trusted_hints`; man/moat-rules.5).
+  rules::RuleSet rules;
 };
 
 /// The default location, /etc/moat/moat.conf.

@@ -38,10 +38,23 @@ Result<Governing> GoverningProfile(const Context& ctx, const std::string& id) {
 }
 
 Status Decide(const Context& ctx, AuditRecord rec, const std::vector<std::string>& denials,
-              const std::vector<std::string>& changes, const std::function<Status()>& apply) {
+              const std::vector<std::string>& changes, const std::function<Status()>& apply,
+              std::optional<Mode> mode) {
   rec.changes = changes;
   rec.reasons = denials;
-  if (ctx.config.mode == Mode::kAudit) {
+  const Mode m = mode.value_or(ctx.config.mode);
+  if (m == Mode::kWarn) {
+    // The profile's changes are made; its refusals are let through, loudly.
+    rec.mode = "warn";
+    if (apply) MOAT_TRY(apply());
+    rec.decision = denials.empty() ? "allow" : "warn";
+    if (!denials.empty()) {
+      ctx.log.Warning(rec.verb + " " + rec.id + ": warn mode (rule " + rec.rule +
+                      "), enforce would refuse: " + JoinReasons(denials));
+    }
+    return WriteAudit(ctx.config.audit_log, rec);
+  }
+  if (m == Mode::kAudit) {
     rec.mode = "audit";
     rec.decision = denials.empty() ? "allow" : "audit";
     if (!denials.empty()) {
@@ -243,7 +256,7 @@ int RunForeground(const Config& config, const Invocation& inv, char** argv, Logg
     struct stat now {};
     const bool gone = ::lstat(runtime_dir.c_str(), &now) != 0 && errno == ENOENT;
     if (!gone && status != -1 && !WIFEXITED(status)) return;
-    Status wiped = WipeSecretDir(config.state_dir, id, root);
+    Status wiped = secrets::WipeSecretDir(config.state_dir, id, root);
     if (!wiped.ok()) log.Warning("run: " + wiped.error().Describe());
     if (gone) RemoveContainerState(config.state_dir, id);
   };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,11 +44,13 @@ struct Governing {
 Result<Governing> GoverningProfile(const Context& ctx, const std::string& id);
 
 /// Turns a decision into an audit record and a Status: in audit mode always
-/// Ok; in enforce mode an Error when there are denials or `apply` fails.
-/// `apply` (may be empty) makes the changes: enforce mode, no denials only,
-/// before the allow record is written.
+/// Ok; in enforce mode an Error when there are denials or `apply` fails; in
+/// warn mode `apply` runs and denials are warnings (log and record).
+/// `apply` (may be empty) makes the changes: enforce mode with no denials,
+/// or warn mode, before the record is written. `mode` defaults to moat.conf's.
 Status Decide(const Context& ctx, AuditRecord rec, const std::vector<std::string>& denials,
-              const std::vector<std::string>& changes, const std::function<Status()>& apply);
+              const std::vector<std::string>& changes, const std::function<Status()>& apply,
+              std::optional<Mode> mode = std::nullopt);
 
 /// Runs the downstream runtime (moat.conf `runtime`, checked root-owned) as a
 /// child with `argv` and moat's environment less MOAT_* variables, and waits.

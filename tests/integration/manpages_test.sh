@@ -106,4 +106,5 @@ check_keys verify/verdict/verdict_policy.cc man/moat.conf.5
 check_keys launcher/profile.cc man/moat-profile.5
 check_keys verify/signature/policy.cc man/moat-policy.5
 check_keys launcher/secret_spec.cc man/moat-profile.5
+check_keys rules/parse.cc man/moat-rules.5
 echo "PASS"

@@ -39,15 +39,22 @@ std::vector<Reference> Candidates(const ImageIdentity& image, std::vector<std::s
   return out;
 }
 
+std::string Describe(const TrustSigner& s) {
+  return std::string(s.type == RequirementType::kSignedBy ? "GPG key " : "sigstore key ") + s.key +
+         " over " + s.manifest;
+}
+
 // Checks one stored signature against a requirement; returns the signer on
 // success, an error saying what failed otherwise.
-Result<std::string> CheckOne(const Requirement& req, const Reference& ref,
+Result<TrustSigner> CheckOne(const Requirement& req, const Reference& ref,
                              const VerifiedManifest& manifest, const StoredSignature& stored,
                              const VerifyCache& cache, std::unique_ptr<GpgVerifier>* gpg) {
   auto blob = ParseSignatureBlob(stored.bytes, stored.path);
   if (!blob.ok()) return blob.error();
   SignaturePayload payload;
-  std::string signer;
+  TrustSigner signer;
+  signer.type = req.type;
+  signer.where = req.where;
   if (req.type == RequirementType::kSignedBy) {
     if (blob->format != SignatureFormat::kSimpleSigning) {
       return Error{stored.path + ": a sigstore signature, and signedBy needs a GPG one"};
@@ -70,7 +77,7 @@ Result<std::string> CheckOne(const Requirement& req, const Reference& ref,
     auto p = ParsePayload(verified->plaintext, PayloadKind::kSimpleSigning, stored.path);
     if (!p.ok()) return p.error();
     payload = *p;
-    signer = "GPG key " + verified->key_fingerprint;
+    signer.key = verified->key_fingerprint;
   } else {
     if (blob->format != SignatureFormat::kSigstore) {
       return Error{stored.path + ": a GPG signature, and sigstoreSigned needs a sigstore one"};
@@ -84,7 +91,7 @@ Result<std::string> CheckOne(const Requirement& req, const Reference& ref,
       auto p = VerifySigstoreSignature(*pk, *sig, stored.path);
       if (p.ok()) {
         payload = *p;
-        signer = "sigstore key " + key.source;
+        signer.key = key.source;
         last.reset();
         break;
       }
@@ -102,10 +109,11 @@ Result<std::string> CheckOne(const Requirement& req, const Reference& ref,
     return Error{stored.path + ": signed for \"" + payload.docker_reference + "\", which " +
                  IdentityMatchName(req.identity.type) + " does not accept for " + ref.String()};
   }
-  return signer + " over " + manifest.digest;
+  signer.manifest = manifest.digest;
+  return signer;
 }
 
-Result<std::string> CheckSigned(const Requirement& req, const Reference& ref,
+Result<TrustSigner> CheckSigned(const Requirement& req, const Reference& ref,
                                 const RegistriesD& registries, const ImageIdentity& image,
                                 const VerifyCache& cache) {
   if (image.manifests.empty()) {
@@ -167,6 +175,7 @@ TrustDecision EvaluateTrust(const Policy& policy, const RegistriesD& registries,
     std::string scope;
     const Requirements& reqs = policy.ForDocker(ref, &scope);
     std::vector<std::string> how;
+    std::vector<TrustSigner> signers;
     std::string failure;
     for (const auto& req : reqs) {
       switch (req.type) {
@@ -183,7 +192,8 @@ TrustDecision EvaluateTrust(const Policy& policy, const RegistriesD& registries,
         case RequirementType::kSigstoreSigned: {
           auto r = CheckSigned(req, ref, registries, image, cache);
           if (r.ok()) {
-            how.push_back(std::string(RequirementTypeName(req.type)) + ": " + *r);
+            how.push_back(std::string(RequirementTypeName(req.type)) + ": " + Describe(*r));
+            signers.push_back(std::move(r.value()));
           } else {
             failure =
                 req.where + ": " + RequirementTypeName(req.type) + ": " + r.error().Describe();
@@ -198,6 +208,7 @@ TrustDecision EvaluateTrust(const Policy& policy, const RegistriesD& registries,
       d.reference = ref.String();
       d.scope = scope;
       for (const auto& h : how) d.how += (d.how.empty() ? "" : "; ") + h;
+      d.signers = std::move(signers);
       d.reasons.clear();
       return d;
     }

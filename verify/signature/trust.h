@@ -11,6 +11,20 @@
 
 namespace moat::verify {
 
+/// A signing requirement (signedBy, sigstoreSigned) that a signature passed:
+/// which requirement, and which key made the signature.
+struct TrustSigner {
+  RequirementType type = RequirementType::kReject;
+  /// The requirement's place in policy.json ("transports.docker[\"...\"][0]").
+  std::string where;
+  /// signedBy: the fingerprint of the primary key that signed (upper-case hex).
+  /// sigstoreSigned: the key's source as policy.json names it (its file path,
+  /// or "keyData"), the key being root-owned policy material.
+  std::string key;
+  /// The manifest digest the signature covers.
+  std::string manifest;
+};
+
 /// What the policy said about one image.
 struct TrustDecision {
   bool allow = false;  // an error or an empty candidate list leaves it false
@@ -20,6 +34,9 @@ struct TrustDecision {
   std::string scope;
   /// How it passed: "insecureAcceptAnything", or the signer and the manifest it signed.
   std::string how;
+  /// The signing requirements that passed, in policy order (empty for
+  /// insecureAcceptAnything).
+  std::vector<TrustSigner> signers;
   /// Why each candidate reference failed (deny), one line each.
   std::vector<std::string> reasons;
 };
