@@ -27,6 +27,19 @@ configure_file(contrib/systemd/moat-sweep.service.in moat-sweep.service @ONLY)
 install(PROGRAMS contrib/systemd/moat-sweep DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/moat)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/moat-sweep.service DESTINATION lib/systemd/system)
 
+# moat-node (takeover|restore|status): moat-runtime in the node's runc's place,
+# the real runc and crun moved aside with dpkg-divert (moat(8)).
+set(MOAT_RUNTIME "${CMAKE_INSTALL_FULL_SBINDIR}/moat-runtime")
+configure_file(contrib/node/moat-node.in moat-node @ONLY)
+install(PROGRAMS ${CMAKE_CURRENT_BINARY_DIR}/moat-node DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/moat)
+# prerm: a removal undoes a takeover first (the node's runc would otherwise be
+# a dangling link). $DPKG_ROOT is set when dpkg works on another root.
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/debian/prerm
+     "#!/bin/sh\nset -e\nif [ \"$1\" = remove ]; then\n"
+     "  \"$DPKG_ROOT${MOAT_LIBEXECDIR}/moat-node\" restore --root \"$DPKG_ROOT/\"\nfi\n")
+file(CHMOD ${CMAKE_CURRENT_BINARY_DIR}/debian/prerm PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE
+     GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
+
 # /etc/moat/moat.conf, only in the package (a conffile: dpkg keeps the
 # operator's edits): contrib/moat.conf.example naming the packaged profiles.
 # `cmake --install` leaves /etc alone (EXCLUDE_FROM_ALL).
@@ -56,7 +69,8 @@ set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "runc")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "docker.io | containerd | podman, skopeo")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_CURRENT_BINARY_DIR}/debian/conffiles)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_CURRENT_BINARY_DIR}/debian/conffiles
+                                      ${CMAKE_CURRENT_BINARY_DIR}/debian/prerm)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 # One package holding the default component and the conffile.
 set(CPACK_DEB_COMPONENT_INSTALL ON)

@@ -109,6 +109,16 @@ Status CheckRuntimeBinary(const Config& config) {
   }
   Status owned = CheckRootOwned(st, config.runtime);
   if (!owned.ok()) return owned.error().Wrap(config.file + ": runtime");
+  // After `moat-node takeover` the node's runc is moat-runtime: a moat.conf
+  // still naming that path (a symlink or hard link to this binary) would
+  // exec moat again, forever. One more stat, on every verb.
+  struct stat self {};
+  if (::stat("/proc/self/exe", &self) == 0 && self.st_dev == st.st_dev &&
+      self.st_ino == st.st_ino) {
+    return Error{config.file + ": runtime: " + config.runtime +
+                 " is moat-runtime itself (an exec loop); set runtime to the real runc or crun, "
+                 "e.g. the moved-aside " MOAT_REAL_RUNTIME_DIR "/runc after moat-node takeover"};
+  }
   return Status::Ok();
 }
 

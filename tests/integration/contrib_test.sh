@@ -7,10 +7,13 @@
 #     moat-sweep empties a state directory, unmounting a tmpfs left under it,
 #     refuses a symlinked one, and finds state_dir in moat.conf;
 #   - contrib/kubernetes/*.yaml are valid YAML with the expected kinds, and the
-#     RuntimeClass handler is the containerd runtime contrib/containerd adds.
+#     RuntimeClass handler is the containerd runtime contrib/containerd adds;
+#     the node installer, run against a scratch node (its own dpkg database
+#     holding a runc package), adds the handler, makes it containerd's CRI
+#     default and takes the node's runc over (moat-node, dpkg-divert).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root
-need_cmd jq findmnt containerd
+need_cmd jq findmnt containerd dpkg dpkg-deb dpkg-divert
 SRC="$MOAT_SOURCE_DIR"
 MOAT_CLI="$MOAT_BUILD_DIR/cli/moat"
 [[ -x "$MOAT_CLI" ]] || fail "moat not built: $MOAT_CLI"
@@ -206,34 +209,49 @@ else
   R="$W/k8s/image"
   sh "$K/installer-rootfs.sh" "$R" "$MOAT_BUILD_DIR" || fail "installer-rootfs.sh failed"
   H="$W/k8s/node"
-  mkdir -p "$H/etc/containerd" "$W/k8s/keys"
-  printf 'version = 2\nroot = "%s"\n' "$W/k8s/ctrd-root" >"$H/etc/containerd/config.toml"
+  mkdir -p "$H/etc/containerd" "$W/k8s/keys" "$H/var/lib/dpkg/info" "$H/var/lib/dpkg/updates"
+  # As `containerd config default` writes it: the CRI table with runc the default.
+  printf 'version = 2\nroot = "%s"\n[plugins."io.containerd.grpc.v1.cri".containerd]\n  default_runtime_name = "runc"\n' \
+    "$W/k8s/ctrd-root" >"$H/etc/containerd/config.toml"
+  touch "$H/var/lib/dpkg/status" "$H/var/lib/dpkg/available"
+  dpkg --root="$H" --force-not-root -i "$(runc_deb "$W/k8s" 1.0)" >"$W/k8s/dpkg.log" 2>&1 ||
+    fail "dpkg -i runc into the scratch node: $(cat "$W/k8s/dpkg.log")"
   echo key >"$W/k8s/keys/release.gpg"
   ln -s "$W/k8s/config" "$R/moat/config"
   ln -s "$W/k8s/keys" "$R/moat/keys"
   install_node() {
-    env -i PATH="$R/bin" HOST="$H" SRC="$R/moat" RESTART=no "$R/bin/sh" "$W/k8s/install.sh"
+    env -i PATH="$R/bin" HOST="$H" SRC="$R/moat" RESTART=no ENTER=none "$R/bin/sh" "$W/k8s/install.sh"
   }
   out="$(install_node 2>&1)" || fail "install.sh failed: $out"
   echo "$out"
-  for f in usr/local/sbin/moat-runtime:755 etc/moat/moat.conf:644 etc/moat/policy.json:644 \
+  for f in usr/local/sbin/moat-runtime:755 usr/local/sbin/moat-node:755 etc/moat/moat.conf:644 etc/moat/policy.json:644 \
     etc/moat/registries.d/moat.yaml:644 etc/moat/keys/release.gpg:644 \
     etc/moat/profiles/restricted.json:644 etc/moat/profiles/baseline.json:644; do
     assert_eq "$(stat -c '%a %u %g' "$H/${f%:*}" 2>&1)" "${f#*:} 0 0" "/${f%:*}: mode and owner"
   done
   cmp -s "$H/usr/local/sbin/moat-runtime" "$MOAT_RUNTIME" || fail "installed moat-runtime differs from the build's"
+  assert_eq "$(readlink "$H/usr/sbin/runc")" /usr/local/sbin/moat-runtime "the node's /usr/sbin/runc"
+  assert_eq "$(dpkg-divert --root "$H" --truename /usr/sbin/runc)" /usr/lib/moat/runc "the node's runc diversion"
+  cmp -s "$H/usr/lib/moat/runc" "$W/k8s/runc-1.0/usr/sbin/runc" || fail "the node's real runc was not moved aside"
+  assert_eq "$(jq -r .runtime "$H/etc/moat/moat.conf")" /usr/lib/moat/runc "the node's moat.conf runtime"
   sum="$(sha256sum <"$H/etc/containerd/config.toml")"
   out="$(install_node 2>&1)" || fail "install.sh (again) failed: $out"
+  assert_eq "$(jq -r .runtime "$H/etc/moat/moat.conf")" /usr/lib/moat/runc "moat.conf runtime after a second run"
   assert_match "$out" 'already has the moat handler' "a second run"
   assert_eq "$(sha256sum <"$H/etc/containerd/config.toml")" "$sum" "config.toml after a second run"
   containerd --config "$H/etc/containerd/config.toml" config dump >"$W/k8s/dump.toml" 2>&1 ||
     fail "containerd rejects the patched config.toml: $(tail -n3 "$W/k8s/dump.toml")"
   /usr/bin/python3 -c 'if True:
     import sys, tomllib
-    r = tomllib.load(open(sys.argv[1], "rb"))["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtimes"]["moat"]
+    c = tomllib.load(open(sys.argv[1], "rb"))["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]
+    assert c["default_runtime_name"] == "moat", c["default_runtime_name"]
+    r = c["runtimes"]["moat"]
     assert r["runtime_type"] == "io.containerd.runc.v2", r
     assert r["options"]["BinaryName"] == "/usr/local/sbin/moat-runtime", r
-  ' "$W/k8s/dump.toml" || fail "containerd's view of the added handler is wrong"
+  ' "$W/k8s/dump.toml" || fail "containerd's view of the added (default) handler is wrong"
+  out="$(/bin/sh "$H/usr/local/sbin/moat-node" restore --root "$H" 2>&1)" || fail "moat-node restore on the node: $out"
+  cmp -s "$H/usr/sbin/runc" "$W/k8s/runc-1.0/usr/sbin/runc" || fail "restore did not put the node's runc back"
+  assert_eq "$(jq -r .runtime "$H/etc/moat/moat.conf")" /usr/sbin/runc "the node's moat.conf runtime after restore"
   out="$(MOAT_CONFIG="$H/etc/moat/moat.conf" "$H/usr/local/sbin/moat-runtime" --version 2>&1)"
   assert_match "$out" $'\nrunc version' "moat-runtime --version with the installed moat.conf"
   echo "ok: files in place, containerd accepts the handler, moat-runtime accepts moat.conf"

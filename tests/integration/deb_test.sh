@@ -5,7 +5,10 @@
 # own dpkg database: the host's packages are not touched), the installed
 # moat-runtime and moat run, moat-runtime runs a container with the packaged
 # moat.conf's profiles, a reinstall keeps an edited moat.conf, and --purge
-# removes everything.
+# removes everything. The takeover (libexec/moat/moat-node, dpkg-divert) of a
+# runc package installed into the same root: runc moves aside, the node's
+# runc is moat-runtime, moat.conf names the moved runc, a runc upgrade lands
+# aside, restore leaves the tree as it was, and removing moat restores too.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root
 need_cmd cpack dpkg dpkg-deb jq "$RUNC"
@@ -54,7 +57,11 @@ R="$W/root"
 mkdir -p "$R/var/lib/dpkg/info" "$R/var/lib/dpkg/updates"
 touch "$R/var/lib/dpkg/status" "$R/var/lib/dpkg/available"
 # runc is the host's: the scratch database does not list it.
-sdpkg() { dpkg --root="$R" --log="$W/dpkg-actions.log" --force-depends --force-not-root "$@"; }
+# Maintainer scripts run on the host with DPKG_ROOT=$R (the root has no shell).
+sdpkg() {
+  dpkg --root="$R" --log="$W/dpkg-actions.log" --force-depends --force-not-root \
+    --force-script-chrootless "$@"
+}
 sdpkg -i "$DEB" >"$W/dpkg.log" 2>&1 || {
   cat "$W/dpkg.log" >&2
   fail "dpkg -i failed"
@@ -89,6 +96,58 @@ out="$("$R/$p/sbin/moat-runtime" --root "$RUNC_ROOT" run --bundle "$B" "$(new_id
 echo "$out"
 assert_match "$out" $'^65534\nNoNewPrivs:\t1$' "uid and no_new_privs under the packaged restricted profile"
 
+echo "== moat-node takeover: moat-runtime is the node's runc, the real one moved aside"
+NODE="$R/$p/libexec/moat/moat-node"
+[[ -x "$NODE" ]] || fail "no moat-node in the package"
+sdpkg -i "$(runc_deb "$W" 1.0)" >"$W/dpkg.log" 2>&1 || fail "dpkg -i runc: $(cat "$W/dpkg.log")"
+# tree R: every path under $R but dpkg's database, with type, mode, owner,
+# link target and content checksum.
+tree() {
+  (cd "$R" && find . -path ./var/lib/dpkg -prune -o -printf '%p %y %m %u %l\n' | sort &&
+    find . -path ./var/lib/dpkg -prune -o -type f -print0 | sort -z | xargs -0 sha256sum)
+}
+tree >"$W/tree.before"
+out="$("$NODE" takeover --root "$R" 2>&1)" || fail "moat-node takeover failed: $out"
+echo "$out"
+assert_eq "$(readlink "$R/usr/sbin/runc")" "$prefix/sbin/moat-runtime" "/usr/sbin/runc after takeover"
+assert_eq "$(readlink "$R/usr/bin/runc")" ../sbin/runc "/usr/bin/runc (the package's link) after takeover"
+assert_eq "$(dpkg-divert --root "$R" --truename /usr/sbin/runc)" /usr/lib/moat/runc "dpkg's diversion"
+cmp -s "$R/usr/lib/moat/runc" "$W/runc-1.0/usr/sbin/runc" || fail "the moved-aside runc is not the package's"
+assert_eq "$(jq -r .runtime "$R/etc/moat/moat.conf")" /usr/lib/moat/runc "moat.conf runtime after takeover"
+assert_match "$("$R/usr/lib/moat/runc" --version)" '^runc version' "the moved-aside runc runs"
+sum="$(tree)"
+out="$("$NODE" takeover --root "$R" 2>&1)" || fail "moat-node takeover (again) failed: $out"
+assert_eq "$(tree)" "$sum" "the tree after a second takeover"
+"$NODE" status --root "$R" | grep -qx '/usr/sbin/runc: moat-runtime (the real runc: /usr/lib/moat/runc)' ||
+  fail "moat-node status: $("$NODE" status --root "$R" 2>&1)"
+
+echo "== a runc upgrade lands in the moved-aside place"
+sdpkg -i "$(runc_deb "$W" 1.1)" >"$W/dpkg.log" 2>&1 || fail "dpkg -i runc 1.1: $(cat "$W/dpkg.log")"
+cmp -s "$R/usr/lib/moat/runc" "$W/runc-1.1/usr/sbin/runc" || fail "the upgrade did not land in /usr/lib/moat/runc"
+assert_eq "$(readlink "$R/usr/sbin/runc")" "$prefix/sbin/moat-runtime" "/usr/sbin/runc after the upgrade"
+
+echo "== moat-node restore: the tree as it was"
+out="$("$NODE" restore --root "$R" 2>&1)" || fail "moat-node restore failed: $out"
+echo "$out"
+cmp -s "$R/usr/sbin/runc" "$W/runc-1.1/usr/sbin/runc" || fail "restore: /usr/sbin/runc is not the upgraded runc"
+sdpkg -i "$(runc_deb "$W" 1.0)" >"$W/dpkg.log" 2>&1 || fail "dpkg -i runc 1.0 again: $(cat "$W/dpkg.log")"
+diff "$W/tree.before" <(tree) || fail "restore did not leave the tree as it was (diff above)"
+[[ -z "$(dpkg-divert --root "$R" --list)" ]] || fail "diversions left: $(dpkg-divert --root "$R" --list)"
+out="$("$NODE" restore --root "$R" 2>&1)" || fail "moat-node restore (again) failed: $out"
+diff "$W/tree.before" <(tree) || fail "a second restore changed the tree"
+echo "ok: takeover, upgrade, restore"
+
+echo "== moat-runtime refuses a runtime that is moat-runtime itself"
+for how in symlink hardlink; do
+  rm -f "$R/loop-runc"
+  if [[ $how == symlink ]]; then ln -s "$R/$p/sbin/moat-runtime" "$R/loop-runc"; else ln "$R/$p/sbin/moat-runtime" "$R/loop-runc"; fi
+  moat_conf_jq '.runtime = $r' --arg r "$R/loop-runc"
+  expect_refusal "runtime: $R/loop-runc is moat-runtime itself (an exec loop)" \
+    "$R/$p/sbin/moat-runtime" --root "$RUNC_ROOT" state no-such-container
+done
+rm -f "$R/loop-runc"
+moat_conf_jq '.runtime = $r' --arg r "$RUNC"
+
 echo "== a reinstall keeps the operator's moat.conf; --purge removes it"
 jq '.mode = "audit"' "$R/etc/moat/moat.conf" >"$W/edited"
 cat "$W/edited" >"$R/etc/moat/moat.conf"
@@ -97,11 +156,16 @@ sdpkg -i "$DEB" >"$W/dpkg.log" 2>&1 || {
   fail "dpkg -i (again) failed"
 }
 assert_eq "$(jq -r .mode "$R/etc/moat/moat.conf")" audit "moat.conf after a reinstall"
+out="$("$NODE" takeover --root "$R" 2>&1)" || fail "moat-node takeover before dpkg -r failed: $out"
 sdpkg -r moat >"$W/dpkg.log" 2>&1 || fail "dpkg -r failed: $(cat "$W/dpkg.log")"
+cmp -s "$R/usr/sbin/runc" "$W/runc-1.0/usr/sbin/runc" || fail "dpkg -r moat did not restore /usr/sbin/runc"
+[[ -z "$(dpkg-divert --root "$R" --list)" ]] || fail "dpkg -r left diversions: $(dpkg-divert --root "$R" --list)"
+assert_eq "$(jq -r .runtime "$R/etc/moat/moat.conf")" /usr/sbin/runc "moat.conf runtime after dpkg -r"
 [[ ! -e "$R/$p/sbin/moat-runtime" ]] || fail "dpkg -r left moat-runtime"
 [[ -f "$R/etc/moat/moat.conf" ]] || fail "dpkg -r removed the conffile (only --purge should)"
 sdpkg --purge moat >"$W/dpkg.log" 2>&1 || fail "dpkg --purge failed: $(cat "$W/dpkg.log")"
 [[ ! -e "$R/etc/moat/moat.conf" ]] || fail "dpkg --purge left /etc/moat/moat.conf"
+sdpkg --purge runc >"$W/dpkg.log" 2>&1 || fail "dpkg --purge runc failed: $(cat "$W/dpkg.log")"
 left="$(find "$R" -mindepth 1 -not -path "$R/var/lib/dpkg*" -not -type d)"
 [[ -z "$left" ]] || fail "files left after --purge: $left"
 echo PASS

@@ -526,6 +526,23 @@ publish_busybox() {
   DIGEST="sha256:$(sha256sum "$manifest" | cut -d' ' -f1)"
 }
 
+# runc_deb DIR VERSION: builds DIR/runc_VERSION.deb (from DIR/runc-VERSION),
+# a runc package for a scratch dpkg root: the host's $RUNC at /usr/sbin/runc
+# with VERSION appended (an ELF runs with trailing bytes; it tells versions
+# apart) and the /usr/bin/runc link, as Debian's runc ships them. Prints the
+# .deb's path.
+runc_deb() {
+  local d="$1/runc-$2"
+  mkdir -p "$d/DEBIAN" "$d/usr/sbin" "$d/usr/bin"
+  printf 'Package: runc\nVersion: %s\nArchitecture: %s\nMaintainer: t <t@t.invalid>\nDescription: test runc\n' \
+    "$2" "$(dpkg --print-architecture)" >"$d/DEBIAN/control"
+  { cat "$RUNC"; printf '%s' "$2"; } >"$d/usr/sbin/runc"
+  chmod 0755 "$d/usr/sbin/runc"
+  ln -sfn ../sbin/runc "$d/usr/bin/runc"
+  dpkg-deb --root-owner-group -b "$d" "$1/runc_$2.deb" >/dev/null || fail "runc_deb: dpkg-deb failed"
+  echo "$1/runc_$2.deb"
+}
+
 # --- a private containerd ------------------------------------------------------
 
 # ctr: runs ctr against the private containerd in namespace $CTRD_NS once
