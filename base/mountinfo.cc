@@ -41,6 +41,40 @@ std::vector<std::string_view> Fields(std::string_view line) {
   return out;
 }
 
+// Split before unescaping: a comma inside a value is shown as \054.
+std::vector<std::string> SplitCommas(std::string_view opts) {
+  std::vector<std::string> out;
+  size_t op = 0;
+  while (op <= opts.size()) {
+    const size_t comma = opts.find(',', op);
+    const std::string_view one =
+        opts.substr(op, comma == std::string_view::npos ? std::string_view::npos : comma - op);
+    if (!one.empty()) out.push_back(Unescape(one));
+    if (comma == std::string_view::npos) break;
+    op = comma + 1;
+  }
+  return out;
+}
+
+bool ReadId(std::string_view s, uint64_t* out) {
+  if (s.empty() || s.size() > 19) return false;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  *out = v;
+  return true;
+}
+
+// "major:minor", both decimal.
+bool ValidDev(std::string_view s) {
+  const size_t colon = s.find(':');
+  uint64_t n = 0;
+  return colon != std::string_view::npos && ReadId(s.substr(0, colon), &n) &&
+         ReadId(s.substr(colon + 1), &n);
+}
+
 }  // namespace
 
 std::optional<std::string> MountEntry::Option(std::string_view key) const {
@@ -70,21 +104,16 @@ Result<std::vector<MountEntry>> ParseMountInfo(std::string_view text, const std:
     while (sep < f.size() && f[sep] != "-") ++sep;
     if (sep + 4 != f.size()) return Error{where + ": not a mountinfo line"};
     MountEntry e;
+    if (!ReadId(f[0], &e.id) || !ReadId(f[1], &e.parent) || !ValidDev(f[2])) {
+      return Error{where + ": not a mountinfo line"};
+    }
+    e.dev = std::string(f[2]);
+    e.mount_options = SplitCommas(f[5]);
     e.root = Unescape(f[3]);
     e.mount_point = Unescape(f[4]);
     e.fs_type = Unescape(f[sep + 1]);
     e.source = Unescape(f[sep + 2]);
-    // Split before unescaping: a comma inside a value is shown as \054.
-    std::string_view opts = f[sep + 3];
-    size_t op = 0;
-    while (op <= opts.size()) {
-      const size_t comma = opts.find(',', op);
-      const std::string_view one =
-          opts.substr(op, comma == std::string_view::npos ? std::string_view::npos : comma - op);
-      if (!one.empty()) e.super_options.push_back(Unescape(one));
-      if (comma == std::string_view::npos) break;
-      op = comma + 1;
-    }
+    e.super_options = SplitCommas(f[sep + 3]);
     out.push_back(std::move(e));
   }
   return out;

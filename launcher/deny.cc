@@ -4,6 +4,7 @@
 
 #include "base/json_read.h"
 #include "launcher/process_fit.h"
+#include "launcher/spec_view.h"
 
 namespace moat::launcher {
 
@@ -101,67 +102,140 @@ Status CheckNamespaces(const Value& config, const Profile& profile, const HostVi
   return Status::Ok();
 }
 
-bool IsBind(const Value& mount, const std::vector<std::string>& options) {
-  if (const Value* t = mount.Find("type"); t != nullptr && t->is_string() && t->text() == "bind") {
-    return true;
-  }
-  for (const auto& o : options) {
-    if (o == "bind" || o == "rbind") return true;
-  }
-  return false;
-}
-
 bool IsUnder(const std::string& path, const std::string& dir) {
   if (dir == "/") return true;
   return path == dir || path.rfind(dir + "/", 0) == 0;
 }
 
+// Mount types that make a new instance of a kernel filesystem or an empty
+// one: inside the container's own namespaces they show the host nothing.
+// Every other non-bind type (ext4 of a host block device, overlay with host
+// lowerdirs, nfs, ...) reaches host data moat does not judge.
+bool IsFreshFs(const std::string& type) {
+  static const char* const kTypes[] = {"tmpfs",  "proc",   "sysfs", "cgroup",
+                                       "cgroup2", "devpts", "mqueue"};
+  for (const char* t : kTypes) {
+    if (type == t) return true;
+  }
+  return false;
+}
+
+/// What a bind source's host object is allowed by.
+enum class Grant { kNone, kReadOnlyOnly, kEngine, kProfile };
+
+// An engine root "BASE[/PATTERN]": BASE is a directory, PATTERN names what
+// below it may be bound, "*" standing for one component
+// ("/var/lib/docker/volumes" + "*/_data").
+struct EngineRoot {
+  HostObject base;
+  std::vector<std::string> pattern;
+};
+
+std::vector<std::string> Components(const std::string& rel) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < rel.size()) {
+    size_t slash = rel.find('/', pos);
+    if (slash == std::string::npos) slash = rel.size();
+    if (slash > pos) out.push_back(rel.substr(pos, slash - pos));
+    pos = slash + 1;
+  }
+  return out;
+}
+
+Result<EngineRoot> ResolveEngineRoot(const std::string& root, const HostView& host) {
+  const size_t star = root.find("/*");
+  const std::string base = star == std::string::npos ? root : root.substr(0, star);
+  EngineRoot r;
+  MOAT_ASSIGN_OR_RETURN(r.base, host.Resolve(base));
+  if (star != std::string::npos) r.pattern = Components(root.substr(star + 1));
+  return r;
+}
+
+// The object is the base's or below it, on the same filesystem or on a
+// private tmpfs mounted there, and its path fits the pattern.
+bool EngineGrants(const EngineRoot& root, const HostObject& obj, const HostView& host) {
+  if (!IsWithin(obj, root.base) && !IsPrivateTmpfsUnder(obj, root.base.path, host.Mounts())) {
+    return false;
+  }
+  if (!PathIsUnder(obj.path, root.base.path)) return false;
+  const auto rel = Components(obj.path.substr(root.base.path.size()));
+  if (rel.size() < root.pattern.size()) return false;
+  for (size_t i = 0; i < root.pattern.size(); ++i) {
+    if (root.pattern[i] != "*" && root.pattern[i] != rel[i]) return false;
+  }
+  return true;
+}
+
+Grant FindGrant(const HostObject& obj, bool readonly, const std::vector<EngineRoot>& engine,
+                const std::vector<std::pair<HostObject, bool>>& granted, const HostView& host) {
+  for (const EngineRoot& root : engine) {
+    if (EngineGrants(root, obj, host)) return Grant::kEngine;
+  }
+  Grant g = Grant::kNone;
+  for (const auto& [grant, writable] : granted) {
+    if (!IsWithin(obj, grant)) continue;
+    if (writable || readonly) return Grant::kProfile;
+    g = Grant::kReadOnlyOnly;
+  }
+  return g;
+}
+
 Status CheckMounts(const Value& config, const Profile& profile, const HostView& host,
-                   std::vector<std::string>* denials) {
-  const Value* mounts = config.Find("mounts");
-  if (mounts == nullptr || mounts->is_null()) return Status::Ok();
-  MOAT_TRY(json::ExpectType(*mounts, json::Type::kArray, "mounts"));
+                   const std::vector<std::string>& engine_roots, std::vector<std::string>* denials,
+                   std::vector<ResolvedSource>* resolved) {
+  MOAT_ASSIGN_OR_RETURN(auto mounts, ReadMounts(config));
+  if (mounts.empty()) return Status::Ok();
   std::vector<std::string> sockets;
   if (profile.deny.engine_sockets) sockets = host.EngineSockets();
-  static const char* const kHostDirs[] = {"/", "/proc", "/sys", "/dev", "/etc"};
-  for (size_t i = 0; i < mounts->items().size(); ++i) {
-    const Value& m = mounts->items()[i];
-    const std::string at = json::Index("mounts", i);
-    MOAT_TRY(json::ExpectType(m, json::Type::kObject, at));
-    std::vector<std::string> options;
-    if (const Value* o = m.Find("options"); o != nullptr && !o->is_null()) {
-      auto opts = json::ReadStringArray(*o, at + ".options");
-      if (!opts.ok()) return opts.error();
-      options = *opts;
+  // Grants are host objects too, resolved now; one that does not exist grants nothing.
+  std::vector<EngineRoot> engine;
+  std::vector<std::pair<HostObject, bool>> granted;
+  if (profile.deny.host_paths) {
+    for (const auto& root : engine_roots) {
+      if (auto o = ResolveEngineRoot(root, host); o.ok()) engine.push_back(std::move(o.value()));
     }
-    if (!IsBind(m, options)) continue;
-    const Value* src = m.Find("source");
-    if (src == nullptr) return Error{at + ".source: missing"};
-    auto source = json::ReadString(*src, at + ".source");
-    if (!source.ok()) return source.error();
-    const std::string real = host.RealPath(*source);
+    for (const auto& g : profile.host_paths) {
+      if (auto o = host.Resolve(g.path); o.ok()) granted.emplace_back(std::move(o.value()), g.writable);
+    }
+  }
+  const std::string named = "profile \"" + profile.name + "\"";
+  for (const MountView& m : mounts) {
+    if (!m.bind) {
+      if (profile.deny.host_paths && !IsFreshFs(m.type)) {
+        denials->push_back(m.field + ": a " + json::Quote(m.type) + " mount of " +
+                           json::Quote(m.source) + " reaches host data moat does not judge and " +
+                           named + " allows only bind mounts of granted host paths");
+      }
+      continue;
+    }
+    if (m.source.empty()) return Error{m.field + ".source: missing"};
     if (profile.deny.engine_sockets) {
+      const std::string real = host.RealPath(m.source);
       auto slash = real.rfind('/');
       bool hit = IsEngineSocketName(real.substr(slash + 1));
       for (const auto& s : sockets) hit = hit || IsUnder(s, real);
       if (hit) {
-        denials->push_back(at + ": bind mount of " + *source +
+        denials->push_back(m.field + ": bind mount of " + m.source +
                            " exposes a container engine's API socket");
       }
     }
-    if (profile.deny.host_paths) {
-      // runc applies options in order: the last of "ro" and "rw" wins.
-      bool ro = false;
-      for (const auto& o : options) {
-        if (o == "ro") ro = true;
-        if (o == "rw") ro = false;
-      }
-      for (const char* dir : kHostDirs) {
-        if (real == dir && !ro) {
-          denials->push_back(at + ": writable bind mount of the host's " + std::string(dir));
-        }
-      }
+    if (!profile.deny.host_paths) continue;
+    auto obj = host.Resolve(m.source);
+    if (!obj.ok()) {
+      denials->push_back(m.field + ": bind source " + m.source +
+                         " is no host object moat can judge (" + obj.error().message + ")");
+      continue;
     }
+    const Grant g = FindGrant(*obj, m.readonly, engine, granted, host);
+    if (g == Grant::kEngine || g == Grant::kProfile) {
+      if (obj->path != m.source) resolved->push_back({m.index, obj->path});
+      continue;
+    }
+    const std::string what = DescribeHostObject(*obj, host.Mounts());
+    denials->push_back(m.field + ": " + m.source + " is " + what + " and " + named +
+                       (g == Grant::kReadOnlyOnly ? " grants it read-only only"
+                                                  : " grants no host path there"));
   }
   return Status::Ok();
 }
@@ -169,11 +243,12 @@ Status CheckMounts(const Value& config, const Profile& profile, const HostView& 
 }  // namespace
 
 Status CheckDenyRules(const Value& config, const Profile& profile, const HostView& host,
-                      std::vector<std::string>* denials) {
+                      const std::vector<std::string>& engine_roots,
+                      std::vector<std::string>* denials, std::vector<ResolvedSource>* resolved) {
   if (profile.deny.privileged) MOAT_TRY(CheckPrivileged(config, denials));
   if (profile.deny.host_namespaces) MOAT_TRY(CheckNamespaces(config, profile, host, denials));
   if (profile.deny.engine_sockets || profile.deny.host_paths) {
-    MOAT_TRY(CheckMounts(config, profile, host, denials));
+    MOAT_TRY(CheckMounts(config, profile, host, engine_roots, denials, resolved));
   }
   return Status::Ok();
 }

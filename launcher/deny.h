@@ -11,8 +11,20 @@
 
 namespace moat::launcher {
 
-/// Appends one reason per broken rule to `denials`. Errors are malformed fields.
+/// A bind source that is allowed, and the resolved path of the host object
+/// it was judged as (symlinks followed), to be mounted instead.
+struct ResolvedSource {
+  size_t index;  // in config.json's mounts
+  std::string path;
+};
+
+/// Appends one reason per broken rule to `denials`. Bind sources are judged
+/// as host objects (HostView::Resolve): allowed within one of `engine_roots`
+/// (directories the engines make for containers, from moat.conf) or a
+/// private tmpfs mounted below one, or within a profile's host_paths grant.
+/// Errors are malformed fields.
 Status CheckDenyRules(const json::Value& config, const Profile& profile, const HostView& host,
-                      std::vector<std::string>* denials);
+                      const std::vector<std::string>& engine_roots,
+                      std::vector<std::string>* denials, std::vector<ResolvedSource>* resolved);
 
 }  // namespace moat::launcher

@@ -149,7 +149,18 @@ Result<Outcome> HardenConfig(Value* config, const Profile& profile, const HostVi
                              const HardenOptions& options) {
   MOAT_TRY(json::ExpectType(*config, json::Type::kObject, "(top level)"));
   Outcome out;
-  MOAT_TRY(CheckDenyRules(*config, profile, host, &out.denials));
+  std::vector<ResolvedSource> resolved;
+  MOAT_TRY(CheckDenyRules(*config, profile, host, options.engine_roots, &out.denials, &resolved));
+  // runc mounts exactly the object judged: a symlink in the source can no
+  // longer be pointed elsewhere between here and runc. (What remains: a
+  // directory on the resolved path swapped for a symlink by someone who can
+  // write its parent; engine roots and granted paths are root's.)
+  for (const ResolvedSource& r : resolved) {
+    Value& m = config->Find("mounts")->items()[r.index];
+    out.changes.push_back(json::Index("mounts", r.index) + ".source: " + m.Find("source")->text() +
+                          " -> " + r.path);
+    m.Set("source", Value::String(r.path));
+  }
   Value* process = config->Find("process");
   if (process == nullptr || process->is_null()) return Error{"process: missing"};
   MOAT_TRY(FitProcess(process, "process", profile, FitOptions{}, &out));

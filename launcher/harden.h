@@ -32,6 +32,13 @@ struct HardenOptions {
   /// Where filters that compiled are remembered (CompileSeccompCached); ""
   /// compiles every time.
   std::string seccomp_cache_dir;
+  /// Host directories the engines make for containers (Docker's
+  /// containers/<id> and volumes, containerd's CRI sandboxes, kubelet's
+  /// pods, podman's userdata), from moat.conf, never from config.json: a
+  /// bind source within one is allowed without a profile grant. A "/*"
+  /// starts a pattern of what below the directory may be bound, "*" standing
+  /// for one component ("/var/lib/docker/volumes/*/_data").
+  std::vector<std::string> engine_roots;
 };
 
 /// Checks `config` (a parsed config.json) against the profile's deny rules

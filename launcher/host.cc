@@ -1,12 +1,18 @@
 #include "launcher/host.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <climits>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
+
+#include "base/fs.h"
+#include "base/unique_fd.h"
 
 namespace moat::launcher {
 
@@ -59,6 +65,41 @@ std::vector<std::string> HostSystem::EngineSockets() const {
     if (IsEngineSocketName(path.substr(slash + 1))) out.push_back(RealPath(path));
   }
   return out;
+}
+
+const std::vector<MountEntry>& HostSystem::Mounts() const {
+  if (!mounts_read_) {
+    mounts_read_ = true;
+    // An unreadable table leaves it empty: every Resolve then fails, a deny.
+    auto text = ReadFileNoFollow("/proc/self/mountinfo", 16u << 20);
+    if (text.ok()) {
+      auto parsed = ParseMountInfo(*text, "/proc/self/mountinfo");
+      if (parsed.ok()) mounts_ = std::move(parsed.value());
+    }
+  }
+  return mounts_;
+}
+
+Result<HostObject> HostSystem::Resolve(const std::string& path) const {
+  if (path.empty() || path[0] != '/') return Error{path + ": not an absolute host path"};
+  struct Free {
+    void operator()(char* p) const { std::free(p); }
+  };
+  // runc's mount(2) follows symlinks in the source: resolve them the same way.
+  std::unique_ptr<char, Free> real(::realpath(path.c_str(), nullptr));
+  if (!real) return Error{path + ": cannot be resolved", errno};
+  // O_PATH|O_NOFOLLOW: the resolved path names no symlink; if one appeared
+  // since, this opens the link itself and statx sees a symlink, refused.
+  UniqueFd fd(::open(real.get(), O_PATH | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd.valid()) return Error{std::string(real.get()) + ": cannot be opened", errno};
+  struct statx sx {};
+  if (::statx(fd.get(), "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO | STATX_MNT_ID, &sx) != 0) {
+    return Error{std::string(real.get()) + ": statx", errno};
+  }
+  if (S_ISLNK(sx.stx_mode)) return Error{std::string(real.get()) + ": became a symlink"};
+  const std::string dev = std::to_string(sx.stx_dev_major) + ":" + std::to_string(sx.stx_dev_minor);
+  const uint64_t mount_id = (sx.stx_mask & STATX_MNT_ID) != 0 ? sx.stx_mnt_id : 0;
+  return LocateHostObject(real.get(), dev, mount_id, Mounts());
 }
 
 bool IsEngineSocketName(const std::string& base) {

@@ -5,6 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "base/mountinfo.h"
+#include "base/status.h"
+#include "launcher/host_object.h"
+
 namespace moat::launcher {
 
 class HostView {
@@ -18,14 +22,27 @@ class HostView {
   virtual std::string RealPath(const std::string& path) const = 0;
   /// Paths of the container engines' API sockets present on this host.
   virtual std::vector<std::string> EngineSockets() const = 0;
+  /// What `path` is on the host, resolved as runc's mount(2) will (symlinks
+  /// followed) and located in the mount table; an error when it does not
+  /// exist or cannot be located.
+  virtual Result<HostObject> Resolve(const std::string& path) const = 0;
+  /// The mount table Resolve locates paths in.
+  virtual const std::vector<MountEntry>& Mounts() const = 0;
 };
 
-/// The running host: /proc/1/ns, realpath(3), /proc/net/unix.
+//// The running host: /proc/1/ns, realpath(3), /proc/net/unix, statx(2) and
+/// /proc/self/mountinfo (read once, on first use).
 class HostSystem : public HostView {
  public:
   bool IsHostNamespace(const std::string& type, const std::string& path) const override;
   std::string RealPath(const std::string& path) const override;
   std::vector<std::string> EngineSockets() const override;
+  Result<HostObject> Resolve(const std::string& path) const override;
+  const std::vector<MountEntry>& Mounts() const override;
+
+ private:
+  mutable bool mounts_read_ = false;
+  mutable std::vector<MountEntry> mounts_;
 };
 
 /// File names of engine API sockets, wherever they are found.

@@ -4,6 +4,7 @@
 
 #include "base/fs.h"
 #include "base/json_read.h"
+#include "launcher/host.h"
 
 namespace moat::launcher {
 
@@ -147,6 +148,28 @@ Status ReadDeny(const Value& v, Profile* p) {
   return Status::Ok();
 }
 
+Status ReadHostPaths(const Value& v, Profile* p) {
+  MOAT_TRY(json::ExpectType(v, json::Type::kArray, "host_paths"));
+  for (size_t i = 0; i < v.items().size(); ++i) {
+    const std::string at = json::Index("host_paths", i);
+    const Value& item = v.items()[i];
+    MOAT_TRY(json::CheckObject(item, at, {"path", "writable"}));
+    const Value* path = item.Find("path");
+    if (path == nullptr) return Error{at + ".path: missing"};
+    MOAT_ASSIGN_OR_RETURN(std::string s, json::ReadString(*path, at + ".path"));
+    if (s.empty() || s[0] != '/' || CleanPath(s) != s) {
+      return Error{at + ".path: \"" + s + "\" is not a clean absolute path"};
+    }
+    HostPathGrant g;
+    g.path = s;
+    if (const Value* w = item.Find("writable")) {
+      MOAT_ASSIGN_OR_RETURN(g.writable, json::ReadBool(*w, at + ".writable"));
+    }
+    p->host_paths.push_back(std::move(g));
+  }
+  return Status::Ok();
+}
+
 // A path relative to the profiles directory or absolute, without "." or ".."
 // components, so that it cannot climb out of where the operator put it.
 Status ReadSeccompKey(const Value& v, Profile* p) {
@@ -170,7 +193,7 @@ Status ReadProfile(const Value& root, Profile* p) {
   MOAT_TRY(json::CheckObject(
       root, "",
       {"description", "user", "capabilities", "no_new_privileges", "readonly_rootfs", "tmpfs",
-       "pids_limit", "deny", "exec", "seccomp", "secrets"}));
+       "pids_limit", "deny", "exec", "seccomp", "secrets", "host_paths"}));
   if (const Value* d = root.Find("description")) {
     auto s = json::ReadString(*d, "description");
     if (!s.ok()) return s.error();
@@ -208,10 +231,16 @@ Status ReadProfile(const Value& root, Profile* p) {
     }
   }
   if (const Value* s = root.Find("seccomp")) MOAT_TRY(ReadSeccompKey(*s, p));
+  if (const Value* h = root.Find("host_paths")) MOAT_TRY(ReadHostPaths(*h, p));
   return Status::Ok();
 }
 
 }  // namespace
+
+void Widen(Profile* profile, const Profile& grants) {
+  profile->host_paths.insert(profile->host_paths.end(), grants.host_paths.begin(),
+                             grants.host_paths.end());
+}
 
 Result<Profile> ParseProfile(const std::string& text, const std::string& name,
                              const std::string& file) {

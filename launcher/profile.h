@@ -27,12 +27,19 @@ struct TmpfsMount {
   std::vector<std::string> options;
 };
 
+/// A host path a profile lets containers bind (`host_paths`): the host
+/// object behind `path` and everything beneath it on the same filesystem.
+struct HostPathGrant {
+  std::string path;
+  bool writable = false;
+};
+
 struct DenyRules {
   bool privileged = true;         // full capability set, or access to every host device
   bool host_namespaces = true;    // pid/net/ipc/uts/mount missing or joined to the host's
   bool cgroup_namespace = false;  // also require a private cgroup namespace
   bool engine_sockets = true;     // bind mounts that expose docker/containerd/crio/podman sockets
-  bool host_paths = true;         // writable bind mounts of host /, /proc, /sys, /dev, /etc
+  bool host_paths = true;         // bind mounts of host objects the profile does not grant
 };
 
 struct Profile {
@@ -59,11 +66,18 @@ struct Profile {
   std::string seccomp;
   std::shared_ptr<const SeccompFile> seccomp_file;
   std::vector<SecretRef> secrets;
+  /// Host objects containers may bind, beyond what the engines create for
+  /// each container (HardenOptions::engine_grants).
+  std::vector<HostPathGrant> host_paths;
 
   /// The capability set a process may hold under this profile, starting
   /// from `requested`.
   CapSet Apply(const CapSet& requested) const;
 };
+
+/// Widens `profile` by `grants` (a profile fragment, such as an exception's):
+/// its host_paths are added. Nothing else in `grants` is read.
+void Widen(Profile* profile, const Profile& grants);
 
 /// Parses a profile; `file` names it in errors ("restricted.json: capabilities.drop[1]: ...").
 Result<Profile> ParseProfile(const std::string& text, const std::string& name,

@@ -115,7 +115,7 @@ bool ForcedAsMuch(const std::optional<bool>& q, const std::optional<bool>& p) {
 // Every field of Profile is judged here: a field added to Profile must be
 // added too, or a hint rule naming a profile that differs in it could grant
 // more. The size check makes a new field a compile error until it is.
-static_assert(sizeof(Profile) == 368,
+static_assert(sizeof(Profile) == 392,
               "launcher::Profile changed: extend AtMostAsPermissive to judge the new field");
 
 bool AtMostAsPermissive(const Profile& q, const Profile& p, std::string* why) {
@@ -154,6 +154,12 @@ bool AtMostAsPermissive(const Profile& q, const Profile& p, std::string* why) {
     return no("exec");
   if (q.seccomp != p.seccomp) return no("seccomp");
   if (!q.secrets.empty() && q.name != p.name) return no("secrets");
+  for (const auto& g : q.host_paths) {
+    const bool covered = std::any_of(p.host_paths.begin(), p.host_paths.end(), [&](const auto& h) {
+      return h.path == g.path && (h.writable || !g.writable);
+    });
+    if (!covered) return no("host_paths " + g.path);
+  }
   return true;
 }
 
@@ -171,6 +177,7 @@ Profile Widen(Profile p, const Grants& g) {
     if (key == "engine_sockets") p.deny.engine_sockets = false;
     if (key == "host_paths") p.deny.host_paths = false;
   }
+  p.host_paths.insert(p.host_paths.end(), g.host_paths.begin(), g.host_paths.end());
   return p;
 }
 

@@ -89,6 +89,7 @@ struct Grants {
   bool root_set = false;
   launcher::RootPolicy root = launcher::RootPolicy::kRefuse;
   std::vector<std::string> lifted;  // deny keys set to false
+  std::vector<launcher::HostPathGrant> host_paths;
   std::string text;                 // as written, for explain
 };
 

@@ -141,6 +141,7 @@ Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
   launcher::HostSystem host;
   launcher::HardenOptions options;
   options.seccomp_cache_dir = config.state_dir + "/seccomp-cache";
+  options.engine_roots = EngineRoots(config, id);
   auto outcome = launcher::HardenConfig(&plan.config, plan.profile, host, options);
   if (!outcome.ok()) return outcome.error().Wrap(plan.file);
   plan.outcome = std::move(outcome.value());

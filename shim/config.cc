@@ -27,7 +27,8 @@ Status ReadConfig(const json::Value& doc, Config* c) {
       doc, "",
       {"runtime", "mode", "profiles_dir", "default_profile", "audit_log", "state_dir", "policy",
        "registries_d", "docker_root", "containerd_root", "containerd_state", "podman_root",
-       "secret_stores", "secret_max_bytes", "verdicts", "rules", "exceptions", "trusted_hints"}));
+       "podman_runroot", "kubelet_root", "secret_stores", "secret_max_bytes", "verdicts", "rules",
+       "exceptions", "trusted_hints"}));
   if (doc.Find("runtime") == nullptr)
     return Error{"runtime: missing (the absolute path of runc or crun)"};
   MOAT_TRY(ReadAbsolutePath(doc, "runtime", &c->runtime));
@@ -40,6 +41,8 @@ Status ReadConfig(const json::Value& doc, Config* c) {
   MOAT_TRY(ReadAbsolutePath(doc, "containerd_root", &c->containerd_root));
   MOAT_TRY(ReadAbsolutePath(doc, "containerd_state", &c->containerd_state));
   MOAT_TRY(ReadAbsolutePath(doc, "podman_root", &c->podman_root));
+  MOAT_TRY(ReadAbsolutePath(doc, "podman_runroot", &c->podman_runroot));
+  MOAT_TRY(ReadAbsolutePath(doc, "kubelet_root", &c->kubelet_root));
   if (const json::Value* s = doc.Find("secret_stores"))
     MOAT_TRY(secrets::ReadSecretStores(*s, "secret_stores", &c->secrets.stores));
   if (const json::Value* n = doc.Find("secret_max_bytes")) {
@@ -73,6 +76,22 @@ Status ReadConfig(const json::Value& doc, Config* c) {
 }
 
 }  // namespace
+
+std::vector<std::string> EngineRoots(const Config& c, const std::string& id) {
+  // Docker: the container's resolv.conf, hosts, hostname and shm; named
+  // volumes that are plain directories (a volume bound from elsewhere is a
+  // mount of another directory there, judged by what it really is).
+  // containerd's CRI plugin: sandboxes' hosts, resolv.conf, hostname, shm.
+  // kubelet: pods' emptyDir, configMap, secret, projected volumes,
+  // etc-hosts, termination-log. podman: the container's userdata.
+  return {c.docker_root + "/containers/" + id,
+          c.docker_root + "/volumes/*/_data",
+          c.containerd_root + "/io.containerd.grpc.v1.cri/sandboxes",
+          c.containerd_state + "/io.containerd.grpc.v1.cri/sandboxes",
+          c.kubelet_root + "/pods",
+          c.podman_root + "/overlay-containers/" + id + "/userdata",
+          c.podman_runroot + "/overlay-containers/" + id + "/userdata"};
+}
 
 Result<Config> ParseConfig(const std::string& text, const std::string& file) {
   auto doc = json::Parse(text);

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "rules/rules.h"
@@ -36,6 +37,11 @@ struct Config {
   /// The containers-storage graph root podman uses (`graphroot`), where
   /// podman containers' image identity is read.
   std::string podman_root = "/var/lib/containers/storage";
+  /// podman's run root (`runroot`), where it keeps each container's
+  /// resolv.conf, hosts and hostname.
+  std::string podman_runroot = "/run/containers/storage";
+  /// kubelet's root directory (`--root-dir`), where it makes pods' volumes.
+  std::string kubelet_root = "/var/lib/kubelet";
   /// Secret stores by name, and the largest secret moat copies into a container.
   secrets::SecretSettings secrets;
   /// Stored scan verdicts an image must have (absent: not checked).
@@ -44,6 +50,10 @@ struct Config {
   /// (`rules`, `exceptions`, `trusted_hints`; man/moat-rules.5).
   rules::RuleSet rules;
 };
+
+/// Host directories the engines make for container `id` (launcher's
+/// HardenOptions::engine_roots), from this configuration.
+std::vector<std::string> EngineRoots(const Config& config, const std::string& id);
 
 /// The default location, /etc/moat/moat.conf.
 inline constexpr const char* kDefaultConfigPath = "/etc/moat/moat.conf";

@@ -35,6 +35,21 @@ class FuzzHost : public moat::launcher::HostView {
   std::vector<std::string> EngineSockets() const override {
     return {"/run/docker.sock", "/run/containerd/containerd.sock"};
   }
+  moat::Result<moat::launcher::HostObject> Resolve(const std::string& path) const override {
+    if (path.empty() || path[0] != '/') return moat::Error{path + ": not absolute"};
+    return moat::launcher::LocateByTable(RealPath(path), Mounts());
+  }
+  const std::vector<moat::MountEntry>& Mounts() const override {
+    static const std::vector<moat::MountEntry> mounts =
+        moat::ParseMountInfo(
+            "27 1 254:0 / / rw - ext4 /dev/vda rw\n"
+            "22 27 0:21 / /proc rw - proc proc rw\n"
+            "23 27 0:22 / /sys rw - sysfs sysfs rw\n"
+            "50 27 254:0 /etc /var/lib/docker/volumes/v/_data rw - ext4 /dev/vda rw\n",
+            "fuzz")
+            .value();
+    return mounts;
+  }
 };
 
 // The shipped profiles' shapes, and one that uses every other knob.

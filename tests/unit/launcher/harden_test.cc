@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "shim/config.h"
 #include "tests/unit/launcher/test_host.h"
 
 using moat::json::Parse;
@@ -155,7 +156,7 @@ TEST_CASE("harden: deny rules") {
       {R"({"process":{"capabilities":{"bounding":[],"inheritable":["CAP_SYS_ADMIN","CAP_SYS_MODULE"]}}})",
        "process.capabilities: holds CAP_SYS_ADMIN and CAP_SYS_MODULE"},
       {R"({"mounts":[{"destination":"/e","type":"bind","source":"/etc","options":["rbind","ro","rw"]}]})",
-       "writable bind mount of the host's /etc"},
+       "mounts[0]: /etc is the host's /etc and profile \"restricted\" grants no host path there"},
       {R"({"linux":{"resources":{"devices":[{"allow":true,"access":"rwm"}]}}})",
        "linux.resources.devices[0]: grants access to every host device"},
       {R"({"linux":{"namespaces":[{"type":"network"},{"type":"ipc"},{"type":"uts"},{"type":"mount"}]}})",
@@ -169,11 +170,23 @@ TEST_CASE("harden: deny rules") {
       {R"({"mounts":[{"destination":"/x","type":"bind","source":"/srv/elsewhere/podman.sock"}]})",
        "exposes a container engine's API socket"},
       {R"({"mounts":[{"destination":"/host","type":"bind","source":"/","options":["rbind","rw"]}]})",
-       "mounts[0]: writable bind mount of the host's /"},
+       "mounts[0]: / is the host's / and profile \"restricted\" grants no host path there"},
       {R"({"mounts":[{"destination":"/e","type":"bind","source":"/etc/../etc/","options":["bind"]}]})",
-       "writable bind mount of the host's /etc"},
+       "mounts[0]: /etc/../etc/ is the host's /etc and"},
       {R"({"mounts":[{"destination":"/p","type":"bind","source":"/proc"}]})",
-       "writable bind mount of the host's /proc"},
+       "mounts[0]: /proc is the host's /proc (proc filesystem) and"},
+      {R"({"mounts":[{"destination":"/e","type":"bind","source":"/etc/shadow","options":["rbind","ro"]}]})",
+       "mounts[0]: /etc/shadow is the host's /etc/shadow and"},
+      {R"({"mounts":[{"destination":"/k","type":"bind","source":"/proc/sys/kernel"}]})",
+       "is the host's /proc/sys/kernel (proc filesystem)"},
+      {R"({"mounts":[{"destination":"/c","type":"bind","source":"/sys/fs/cgroup","options":["rbind"]}]})",
+       "mounts[0]: /sys/fs/cgroup is the host's /sys/fs/cgroup and"},
+      {R"({"mounts":[{"destination":"/b","type":"bind","source":"/usr/local/bin"}]})",
+       "mounts[0]: /usr/local/bin is the host's /usr/local/bin and"},
+      {R"({"mounts":[{"destination":"/d","type":"ext4","source":"/dev/vda"}]})",
+       "mounts[0]: a \"ext4\" mount of \"/dev/vda\" reaches host data moat does not judge"},
+      {R"({"mounts":[{"destination":"/o","type":"overlay","source":"overlay","options":["lowerdir=/etc"]}]})",
+       "mounts[0]: a \"overlay\" mount"},
   }));
   Value config = Config();
   auto patch = Parse(edit);
@@ -201,12 +214,16 @@ TEST_CASE("harden: allowed shapes are not denied") {
   FakeHost host;
   Value config = Config();
   auto extra = Parse(
-      R"([{"destination":"/etc/ro","type":"bind","source":"/etc","options":["rbind","ro"]},{"destination":"/data","type":"bind","source":"/srv/data","options":["rbind"]}])");
+      R"([{"destination":"/data","type":"bind","source":"/srv/data","options":["rbind"]},{"destination":"/t","type":"tmpfs","source":"tmpfs"}])");
   REQUIRE(extra.ok());
   config.Set("mounts", *extra);
   Value& ns = config.Child("linux").Child("namespaces");
   ns.items()[1].Set("path", Value::String("/var/run/docker/netns/abc"));
-  auto out = HardenConfig(&config, Load("restricted"), host);
+  Profile p = Load("restricted");
+  Profile grants;
+  grants.host_paths.push_back({"/srv/data", true});
+  moat::launcher::Widen(&p, grants);
+  auto out = HardenConfig(&config, p, host);
   REQUIRE(out.ok());
   CHECK(out->denials.empty());
 }
@@ -287,10 +304,13 @@ TEST_CASE("harden: a docker exec process is fitted to the profile") {
 
 TEST_CASE("harden: Docker 20.10's config.json for `docker run busybox`") {
   FakeHost host;
+  moat::launcher::HardenOptions docker;
+  docker.engine_roots = moat::shim::EngineRoots(
+      moat::shim::Config{}, "0eaceead742c61170d6f1c806b3a82a950677c2fa6912984c4650e1e3dc679d3");
   SECTION("restricted") {
     Value config = Config("config/docker-20.10-run.json");
     Value before = config;
-    auto out = HardenConfig(&config, Load("restricted"), host);
+    auto out = HardenConfig(&config, Load("restricted"), host, docker);
     REQUIRE(out.ok());
     CHECK(out->denials.empty());
     CHECK(Serialize(Get(config, {"process", "user"})) ==
@@ -314,7 +334,7 @@ TEST_CASE("harden: Docker 20.10's config.json for `docker run busybox`") {
   }
   SECTION("baseline drops only NET_RAW and keeps the user") {
     Value config = Config("config/docker-20.10-run.json");
-    auto out = HardenConfig(&config, Load("baseline"), host);
+    auto out = HardenConfig(&config, Load("baseline"), host, docker);
     REQUIRE(out.ok());
     CHECK(out->denials.empty());
     CHECK(out->bounding.size() == 13);

@@ -14,6 +14,13 @@
 
 namespace moat::testing {
 
+inline std::string ReadFixture(const std::string& rel) {
+  std::ifstream in(std::string(MOAT_TEST_FIXTURES) + "/" + rel);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 class FakeHost : public launcher::HostView {
  public:
   std::vector<std::string> host_ns_paths = {"/proc/1/ns/net", "/proc/1/ns/pid", "/proc/1/ns/ipc",
@@ -32,14 +39,30 @@ class FakeHost : public launcher::HostView {
     return launcher::CleanPath(path);
   }
   std::vector<std::string> EngineSockets() const override { return sockets; }
-};
+  /// The host's mount table; Resolve locates paths in it by path alone.
+  std::string mountinfo = ReadFixture("mountinfo/docker-host");
+  Result<launcher::HostObject> Resolve(const std::string& path) const override {
+    if (path.empty() || path[0] != '/') return Error{path + ": not absolute"};
+    for (const auto& m : missing) {
+      if (m == path) return Error{path + ": cannot be resolved", 2};
+    }
+    return launcher::LocateByTable(RealPath(path), Mounts());
+  }
+  const std::vector<MountEntry>& Mounts() const override {
+    if (parsed_for_ != mountinfo) {
+      auto p = ParseMountInfo(mountinfo, "mountinfo");
+      REQUIRE(p.ok());
+      mounts_ = std::move(p.value());
+      parsed_for_ = mountinfo;
+    }
+    return mounts_;
+  }
+  std::vector<std::string> missing;
 
-inline std::string ReadFixture(const std::string& rel) {
-  std::ifstream in(std::string(MOAT_TEST_FIXTURES) + "/" + rel);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+ private:
+  mutable std::vector<MountEntry> mounts_;
+  mutable std::string parsed_for_;
+};
 
 inline std::string ReadFileText(const std::string& path) {
   std::ifstream in(path);

@@ -205,6 +205,25 @@ TEST_CASE("rules: AtMostAsPermissive orders the shipped profiles") {
   Profile loose = r;
   loose.deny.engine_sockets = false;
   CHECK_FALSE(moat::rules::AtMostAsPermissive(loose, r, &why));
+  // A host path grant the bound does not have, or has read-only, is more.
+  Profile grants = r;
+  grants.host_paths.push_back({"/srv/data", true});
+  CHECK_FALSE(moat::rules::AtMostAsPermissive(grants, r, &why));
+  CHECK(why == "host_paths /srv/data");
+  Profile ro = r;
+  ro.host_paths.push_back({"/srv/data", false});
+  CHECK(moat::rules::AtMostAsPermissive(ro, grants, &why));
+  CHECK_FALSE(moat::rules::AtMostAsPermissive(grants, ro, &why));
+}
+
+TEST_CASE("rules: an exception's host_paths grant widens the profile by that path only") {
+  moat::rules::Grants g;
+  g.host_paths.push_back({"/var/log/infra", false});
+  Profile w = moat::rules::Widen(Shipped("restricted"), g);
+  REQUIRE(w.host_paths.size() == 1);
+  CHECK(w.host_paths[0].path == "/var/log/infra");
+  CHECK_FALSE(w.host_paths[0].writable);
+  CHECK(w.deny.host_paths);  // the rule stays; only the path is granted
 }
 
 TEST_CASE("rules: errors name the field") {
