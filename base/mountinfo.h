@@ -19,13 +19,13 @@ namespace moat {
 /// One line of mountinfo, with the kernel's octal escapes (\040 and the
 /// like) undone in every field and in each super option.
 struct MountEntry {
-  uint64_t id = 0;          // field 1: the mount id (statx's stx_mnt_id)
-  uint64_t parent = 0;      // field 2
-  std::string dev;          // field 3: "major:minor" of the filesystem (st_dev)
-  std::string root;         // field 4: the mounted directory within its filesystem
-  std::string mount_point;  // field 5
+  uint64_t id = 0;                         // field 1: the mount id (statx's stx_mnt_id)
+  uint64_t parent = 0;                     // field 2
+  std::string dev;                         // field 3: "major:minor" of the filesystem (st_dev)
+  std::string root;                        // field 4: the mounted directory within its filesystem
+  std::string mount_point;                 // field 5
   std::vector<std::string> mount_options;  // field 6 ("ro", "nosuid", ...)
-  std::string fs_type;      // after " - "
+  std::string fs_type;                     // after " - "
   std::string source;
   /// Super options split at the commas between them ("lowerdir=/a:/b").
   std::vector<std::string> super_options;

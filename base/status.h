@@ -70,10 +70,13 @@ class [[nodiscard]] Result {
 
 #define MOAT_CONCAT_INNER_(a, b) a##b
 #define MOAT_CONCAT_(a, b) MOAT_CONCAT_INNER_(a, b)
+// lhs may be a declaration ("auto x"), which parentheses would break.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define MOAT_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                                \
   if (!tmp.ok()) return tmp.error();                \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 /// `MOAT_ASSIGN_OR_RETURN(auto x, ReadThing());` declares (or assigns) x from
 /// a Result's value, or returns its error from the enclosing function.

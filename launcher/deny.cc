@@ -2,6 +2,8 @@
 
 #include <sys/capability.h>
 
+#include <string_view>
+
 #include "base/json_read.h"
 #include "launcher/process_fit.h"
 #include "launcher/spec_view.h"
@@ -112,7 +114,7 @@ bool IsUnder(const std::string& path, const std::string& dir) {
 // Every other non-bind type (ext4 of a host block device, overlay with host
 // lowerdirs, nfs, ...) reaches host data moat does not judge.
 bool IsFreshFs(const std::string& type) {
-  static const char* const kTypes[] = {"tmpfs",  "proc",   "sysfs", "cgroup",
+  static const char* const kTypes[] = {"tmpfs",   "proc",   "sysfs", "cgroup",
                                        "cgroup2", "devpts", "mqueue"};
   for (const char* t : kTypes) {
     if (type == t) return true;
@@ -124,8 +126,8 @@ bool IsFreshFs(const std::string& type) {
 enum class Grant { kNone, kReadOnlyOnly, kEngine, kProfile };
 
 // An engine root "BASE[/PATTERN]": BASE is a directory, PATTERN names what
-// below it may be bound, "*" standing for one component
-// ("/var/lib/docker/volumes" + "*/_data").
+// below it may be bound, "*" standing for one component and "*SUFFIX" for a
+// component ending in SUFFIX ("/var/lib/docker/volumes" + "*/_data").
 struct EngineRoot {
   HostObject base;
   std::vector<std::string> pattern;
@@ -152,6 +154,12 @@ Result<EngineRoot> ResolveEngineRoot(const std::string& root, const HostView& ho
   return r;
 }
 
+bool ComponentFits(const std::string& pattern, const std::string& name) {
+  if (pattern.empty() || pattern[0] != '*') return pattern == name;
+  const std::string_view suffix = std::string_view(pattern).substr(1);
+  return name.size() > suffix.size() && std::string_view(name).ends_with(suffix);
+}
+
 // The object is the base's or below it, on the same filesystem or on a
 // private tmpfs mounted there, and its path fits the pattern.
 bool EngineGrants(const EngineRoot& root, const HostObject& obj, const HostView& host) {
@@ -162,7 +170,7 @@ bool EngineGrants(const EngineRoot& root, const HostObject& obj, const HostView&
   const auto rel = Components(obj.path.substr(root.base.path.size()));
   if (rel.size() < root.pattern.size()) return false;
   for (size_t i = 0; i < root.pattern.size(); ++i) {
-    if (root.pattern[i] != "*" && root.pattern[i] != rel[i]) return false;
+    if (!ComponentFits(root.pattern[i], rel[i])) return false;
   }
   return true;
 }
@@ -196,7 +204,8 @@ Status CheckMounts(const Value& config, const Profile& profile, const HostView& 
       if (auto o = ResolveEngineRoot(root, host); o.ok()) engine.push_back(std::move(o.value()));
     }
     for (const auto& g : profile.host_paths) {
-      if (auto o = host.Resolve(g.path); o.ok()) granted.emplace_back(std::move(o.value()), g.writable);
+      if (auto o = host.Resolve(g.path); o.ok())
+        granted.emplace_back(std::move(o.value()), g.writable);
     }
   }
   const std::string named = "profile \"" + profile.name + "\"";
@@ -233,9 +242,9 @@ Status CheckMounts(const Value& config, const Profile& profile, const HostView& 
       continue;
     }
     const std::string what = DescribeHostObject(*obj, host.Mounts());
-    denials->push_back(m.field + ": " + m.source + " is " + what + " and " + named +
-                       (g == Grant::kReadOnlyOnly ? " grants it read-only only"
-                                                  : " grants no host path there"));
+    denials->push_back(
+        m.field + ": " + m.source + " is " + what + " and " + named +
+        (g == Grant::kReadOnlyOnly ? " grants it read-only only" : " grants no host path there"));
   }
   return Status::Ok();
 }

@@ -77,9 +77,9 @@ bool IsPrivateTmpfsUnder(const HostObject& obj, const std::string& root,
 
 bool IsKernelFs(const std::string& t) {
   static const char* const kTypes[] = {
-      "proc",   "sysfs",     "cgroup",     "cgroup2", "devtmpfs", "debugfs", "securityfs",
-      "tracefs", "configfs", "bpf",        "pstore",  "efivarfs", "fusectl", "binfmt_misc",
-      "hugetlbfs", "mqueue", "devpts",     "nsfs",    "autofs",   "rpc_pipefs", "selinuxfs"};
+      "proc",      "sysfs",    "cgroup", "cgroup2", "devtmpfs", "debugfs",    "securityfs",
+      "tracefs",   "configfs", "bpf",    "pstore",  "efivarfs", "fusectl",    "binfmt_misc",
+      "hugetlbfs", "mqueue",   "devpts", "nsfs",    "autofs",   "rpc_pipefs", "selinuxfs"};
   for (const char* k : kTypes) {
     if (t == k) return true;
   }

@@ -90,7 +90,7 @@ struct Grants {
   launcher::RootPolicy root = launcher::RootPolicy::kRefuse;
   std::vector<std::string> lifted;  // deny keys set to false
   std::vector<launcher::HostPathGrant> host_paths;
-  std::string text;                 // as written, for explain
+  std::string text;  // as written, for explain
 };
 
 struct Exception {

@@ -5,10 +5,10 @@
 //
 // Lifetime: made at create just before config.json is written; wiped (files
 // unlinked, tmpfs unmounted, directories removed) when create fails, at
-// delete, when a foreground run ends, and otherwise by the sweep at the next create once neither the
-// container (<root>/<id>/state.json, or crun's status) nor the process that
-// made it (pid and start time) exists. Every step holds an flock on
-// <state_dir>/secrets/.lock, so a sweep never sees a half-made directory.
+// delete, when a foreground run ends, and otherwise by the sweep at the next create once neither
+// the container (<root>/<id>/state.json, or crun's status) nor the process that made it (pid and
+// start time) exists. Every step holds an flock on <state_dir>/secrets/.lock, so a sweep never sees
+// a half-made directory.
 #pragma once
 
 #include <cstdint>

@@ -25,10 +25,10 @@ Status ReadAbsolutePath(const json::Value& doc, const char* key, std::string* ou
 Status ReadConfig(const json::Value& doc, Config* c) {
   MOAT_TRY(json::CheckObject(
       doc, "",
-      {"runtime", "mode", "profiles_dir", "default_profile", "audit_log", "state_dir", "policy",
-       "registries_d", "docker_root", "containerd_root", "containerd_state", "podman_root",
-       "podman_runroot", "kubelet_root", "secret_stores", "secret_max_bytes", "verdicts", "rules",
-       "exceptions", "trusted_hints"}));
+      {"runtime",          "mode",        "profiles_dir",   "default_profile", "audit_log",
+       "state_dir",        "policy",      "registries_d",   "docker_root",     "containerd_root",
+       "containerd_state", "podman_root", "podman_runroot", "kubelet_root",    "secret_stores",
+       "secret_max_bytes", "verdicts",    "rules",          "exceptions",      "trusted_hints"}));
   if (doc.Find("runtime") == nullptr)
     return Error{"runtime: missing (the absolute path of runc or crun)"};
   MOAT_TRY(ReadAbsolutePath(doc, "runtime", &c->runtime));
@@ -83,14 +83,15 @@ std::vector<std::string> EngineRoots(const Config& c, const std::string& id) {
   // mount of another directory there, judged by what it really is).
   // containerd's CRI plugin: sandboxes' hosts, resolv.conf, hostname, shm.
   // kubelet: pods' emptyDir, configMap, secret, projected volumes,
-  // etc-hosts, termination-log. podman: the container's userdata.
+  // etc-hosts, termination-log. podman: the container's userdata, under
+  // <driver>-containers (overlay, vfs, btrfs, zfs: storage.conf's choice).
   return {c.docker_root + "/containers/" + id,
           c.docker_root + "/volumes/*/_data",
           c.containerd_root + "/io.containerd.grpc.v1.cri/sandboxes",
           c.containerd_state + "/io.containerd.grpc.v1.cri/sandboxes",
           c.kubelet_root + "/pods",
-          c.podman_root + "/overlay-containers/" + id + "/userdata",
-          c.podman_runroot + "/overlay-containers/" + id + "/userdata"};
+          c.podman_root + "/*-containers/" + id + "/userdata",
+          c.podman_runroot + "/*-containers/" + id + "/userdata"};
 }
 
 Result<Config> ParseConfig(const std::string& text, const std::string& file) {

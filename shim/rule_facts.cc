@@ -1,8 +1,8 @@
 #include "shim/rule_facts.h"
 
 #include "base/fs.h"
-#include "verify/identity/containerd_resolver.h"
 #include "verify/common/reference.h"
+#include "verify/identity/containerd_resolver.h"
 
 namespace moat::shim {
 

@@ -27,7 +27,7 @@ if command -v gofmt >/dev/null; then
       GOCACHE="$build/tests/gocache" go vet .)
   fi
 fi
-mapfile -t units < <(printf '%s\n' "${files[@]}" | grep -E '^(base|cli|launcher|shim|verify)/.*\.cc$')
+mapfile -t units < <(printf '%s\n' "${files[@]}" | grep -E '^(base|cli|launcher|rules|secrets|shim|verify)/.*\.cc$')
 echo "clang-tidy: ${#units[@]} translation units"
 rc=0
 printf '%s\n' "${units[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy -p "$build" --quiet \

@@ -1,8 +1,8 @@
 // base/mountinfo.h: /proc/<pid>/mountinfo text and overlayfs lowerdir
 // lists: entries or an error naming the file; every lowerdir layer parsed
 // is non-empty.
-#include "tests/fuzz/fuzz.h"
 #include "base/mountinfo.h"
+#include "tests/fuzz/fuzz.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text = moat::fuzz::Text(data, size);

@@ -164,5 +164,5 @@ c="$(cri create "$p" "$name" etc "$W/logs/$name" moat.local/busybox:1 --mount /e
   fail "CreateContainer: $c"
 if out="$(cri start "$c" 2>&1)"; then fail "StartContainer of a writable /etc hostPath succeeded"; fi
 echo "$out" | cut -c1-400
-assert_match "$out" "moat: create $c refused: .*writable bind mount of the host's /etc" "StartContainer refusal"
+assert_match "$out" "moat: create $c refused: .*/etc is the host's /etc and profile \"restricted\" grants no host path there" "StartContainer refusal"
 echo PASS

@@ -41,7 +41,7 @@ refused() {
 refused 'refused: profile "restricted": process.capabilities: holds CAP_SYS_ADMIN' --privileged
 refused "exposes a container engine's API socket" -v "$DOCKERD_DIR/docker.sock:/var/run/docker.sock"
 refused "no pid namespace" --pid host
-refused "writable bind mount of the host's /etc" -v /etc:/host-etc
+refused "/etc is the host's /etc and profile \"restricted\" grants no host path there" -v /etc:/host-etc
 [[ -z "$(docker ps -aq --filter status=running)" ]] || fail "a refused container is running"
 
 echo "== docker exec is fitted to the profile, not refused"

@@ -33,7 +33,7 @@ mkdir -m 0700 "$G"
 # podman refuses a run root longer than 50 characters.
 RR="$(mktemp -d /run/moat-pm.XXXXXX)"
 on_exit "rm -rf --one-file-system '$RR'"
-moat_conf_jq '.podman_root = $g' --arg g "$G"
+moat_conf_jq '.podman_root = $g | .podman_runroot = $r' --arg g "$G" --arg r "$RR"
 
 # podman asks runc for RLIMIT_NOFILE 1048576 and RLIMIT_NPROC 4194304, and
 # runs conmon with RLIMIT_NPROC 32768; without CAP_SYS_RESOURCE (this VM)

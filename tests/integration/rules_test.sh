@@ -125,7 +125,7 @@ echo "== a warn-mode rule lets a refused container run, and says so"
 moat_conf_jq '.rules[2].mode = "warn"'
 out="$(run -v "/etc:/hostetc" "$APP" id -u 2>&1)" || fail "warn mode refused: $out"
 assert_eq "$(tail -n1 <<<"$out")" 65534 "uid under warn (the profile's changes are made)"
-[[ "$out" == *'warn mode (rule apps), enforce would refuse: profile "restricted": mounts['*"writable bind mount of the host's /etc"* ]] ||
+[[ "$out" == *'warn mode (rule apps), enforce would refuse: profile "restricted": mounts['*"/etc is the host's /etc and profile \"restricted\" grants no host path there"* ]] ||
   fail "docker run's output lacks the warning: $out"
 last_audit | jq -e '.mode == "warn" and .decision == "warn" and .rule == "apps" and
   (.reasons | length) > 0' >/dev/null || fail "audit record: $(last_audit)"

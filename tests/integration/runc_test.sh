@@ -73,7 +73,7 @@ refuse_case privileged \
   '.process.capabilities.bounding += ["CAP_SYS_ADMIN","CAP_SYS_MODULE"] | .linux.resources.devices = [{"allow":true,"access":"rwm"}]' \
   'privileged container'
 refuse_case host-etc '.mounts += [{"destination":"/h","type":"bind","source":"/etc","options":["rbind","rw"]}]' \
-  "writable bind mount of the host's /etc"
+  "/etc is the host's /etc and profile \"restricted\" grants no host path there"
 
 echo "== a socket named anything, found where it listens, is still an engine socket"
 sockdir="$(tmp_dir sockets)"

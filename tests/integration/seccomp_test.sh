@@ -153,7 +153,12 @@ if ! command -v dockerd >/dev/null 2>&1; then
   exit 0
 fi
 echo "== docker run --runtime moat: the errno from inside, Docker's own filter replaced"
-moat_conf_jq '.default_profile = "restricted"'
+# The probe is bound in from the host, so the profile grants it (read-only),
+# as an operator grants a compose-style bind.
+jq --arg p "$W/probe" '.host_paths = [{"path": $p, "writable": false}]' \
+  "$P/restricted.json" >"$P/restricted-probe.json"
+chmod 0644 "$P/restricted-probe.json"
+moat_conf_jq '.default_profile = "restricted-probe"'
 start_dockerd seccomp "$MOAT_RUNTIME"
 moat_conf_jq '.docker_root = $r' --arg r "$DOCKERD_DIR/root"
 docker_import_busybox moat-test/busybox:1

@@ -95,6 +95,7 @@ else
   export CONTAINERS_CONF="$W/containers.conf"
   P="$MOAT_TEST_TMP/pm"
   mkdir -m 0700 "$P"
+  moat_conf_jq '.podman_root = $g | .podman_runroot = $r' --arg g "$P/root" --arg r "$P/run"
   pm() {
     podman --root "$P/root" --runroot "$P/run" --tmpdir "$P/tmp" --storage-driver vfs \
       --cgroup-manager cgroupfs --events-backend file "$@"

@@ -91,7 +91,7 @@ Result<std::string> GrypeFix(const Value& vuln, const std::string& vpath) {
     fixed += (fixed.empty() ? "" : ", ") + ver;
   }
   MOAT_ASSIGN_OR_RETURN(std::string state, OptionalString(*fix, "state", fpath));
-  if (state != "" && state != "fixed" && state != "not-fixed" && state != "wont-fix" &&
+  if (!state.empty() && state != "fixed" && state != "not-fixed" && state != "wont-fix" &&
       state != "unknown") {
     return Error{Field(fpath, "state") + ": " + json::Quote(state) +
                  " is not a Grype fix state (fixed, not-fixed, wont-fix, unknown)"};

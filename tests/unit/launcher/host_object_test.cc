@@ -34,29 +34,32 @@ HostObject At(const std::string& path, const std::vector<MountEntry>& t) {
 
 TEST_CASE("host object: where a path really is", "[hostobj]") {
   const auto t = Table();
-  auto [path, dev, fs, in_fs, described] = GENERATE(table<std::string, std::string, std::string,
-                                                          std::string, std::string>({
-      {"/etc/passwd", "254:0", "ext4", "/etc/passwd", "the host's /etc/passwd"},
-      {"/var/lib/docker/volumes/etcvol/_data", "254:0", "ext4", "/etc",
-       "the host's /etc (a bind made outside the container)"},
-      {"/var/lib/docker/volumes/etcvol/_data/cron.d", "254:0", "ext4", "/etc/cron.d",
-       "the host's /etc/cron.d (a bind made outside the container)"},
-      {"/var/lib/docker/volumes/procvol/_data/kernel", "0:21", "proc", "/sys/kernel",
-       "the host's /proc/sys/kernel (a bind made outside the container)"},
-      {"/proc/sys/kernel", "0:21", "proc", "/sys/kernel", "the host's /proc/sys/kernel (proc filesystem)"},
-      {"/sys/fs/cgroup/unified", "0:38", "cgroup2", "/",
-       "the host's /sys/fs/cgroup/unified (cgroup2 filesystem)"},
-      {"/var/lib/docker/volumes/devvol/_data/vda", "0:6", "devtmpfs", "/vda",
-       "the host's /dev/vda (a bind made outside the container)"},
-      {"/srv-data/x", "254:16", "ext4", "/data/x", "the host's /srv/data/x (a bind made outside the container)"},
-      {"/srv/www/root/.ssh", "254:0", "ext4", "/root/.ssh",
-       "the host's /root/.ssh (a bind made outside the container)"},
-      {"/srv/www/index.html", "254:16", "ext4", "/www/index.html", "the host's /srv/www/index.html"},
-      {"/var/lib/docker/overlay2/abc/merged/etc", "0:51", "overlay", "/etc",
-       "the host's /var/lib/docker/overlay2/abc/merged/etc"},
-      {"/var/lib/docker/volumes/myvol/_data", "254:0", "ext4", "/var/lib/docker/volumes/myvol/_data",
-       "the host's /var/lib/docker/volumes/myvol/_data"},
-  }));
+  auto [path, dev, fs, in_fs, described] =
+      GENERATE(table<std::string, std::string, std::string, std::string, std::string>({
+          {"/etc/passwd", "254:0", "ext4", "/etc/passwd", "the host's /etc/passwd"},
+          {"/var/lib/docker/volumes/etcvol/_data", "254:0", "ext4", "/etc",
+           "the host's /etc (a bind made outside the container)"},
+          {"/var/lib/docker/volumes/etcvol/_data/cron.d", "254:0", "ext4", "/etc/cron.d",
+           "the host's /etc/cron.d (a bind made outside the container)"},
+          {"/var/lib/docker/volumes/procvol/_data/kernel", "0:21", "proc", "/sys/kernel",
+           "the host's /proc/sys/kernel (a bind made outside the container)"},
+          {"/proc/sys/kernel", "0:21", "proc", "/sys/kernel",
+           "the host's /proc/sys/kernel (proc filesystem)"},
+          {"/sys/fs/cgroup/unified", "0:38", "cgroup2", "/",
+           "the host's /sys/fs/cgroup/unified (cgroup2 filesystem)"},
+          {"/var/lib/docker/volumes/devvol/_data/vda", "0:6", "devtmpfs", "/vda",
+           "the host's /dev/vda (a bind made outside the container)"},
+          {"/srv-data/x", "254:16", "ext4", "/data/x",
+           "the host's /srv/data/x (a bind made outside the container)"},
+          {"/srv/www/root/.ssh", "254:0", "ext4", "/root/.ssh",
+           "the host's /root/.ssh (a bind made outside the container)"},
+          {"/srv/www/index.html", "254:16", "ext4", "/www/index.html",
+           "the host's /srv/www/index.html"},
+          {"/var/lib/docker/overlay2/abc/merged/etc", "0:51", "overlay", "/etc",
+           "the host's /var/lib/docker/overlay2/abc/merged/etc"},
+          {"/var/lib/docker/volumes/myvol/_data", "254:0", "ext4",
+           "/var/lib/docker/volumes/myvol/_data", "the host's /var/lib/docker/volumes/myvol/_data"},
+      }));
   INFO(path);
   HostObject o = At(path, t);
   CHECK(o.dev == dev);
@@ -75,8 +78,9 @@ TEST_CASE("host object: located by the file's device and mount id", "[hostobj]")
   // A device no mount above the path has: the table changed, refuse.
   auto none = LocateHostObject("/var/lib/docker/volumes/etcvol/_data", "254:16", 0, t);
   REQUIRE_FALSE(none.ok());
-  CHECK(none.error().message == "/var/lib/docker/volumes/etcvol/_data: not found in the mount "
-                                "table (filesystem 254:16)");
+  CHECK(none.error().message ==
+        "/var/lib/docker/volumes/etcvol/_data: not found in the mount "
+        "table (filesystem 254:16)");
   // By mount id (statx STATX_MNT_ID): exactly that mount, even when hidden.
   auto hidden = LocateHostObject("/srv/www/root", "254:16", 43, t);
   REQUIRE(hidden.ok());

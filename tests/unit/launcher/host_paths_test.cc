@@ -70,6 +70,8 @@ TEST_CASE("host paths: what the engines make for the container passes", "[hostob
            "/run/containerd/io.containerd.grpc.v1.cri/sandboxes/5b/resolv.conf",
            "/var/lib/containers/storage/overlay-containers/c0ffee/userdata/hosts",
            "/run/containers/storage/overlay-containers/c0ffee/userdata/resolv.conf",
+           "/var/lib/containers/storage/vfs-containers/c0ffee/userdata/shm",
+           "/run/containers/storage/btrfs-containers/c0ffee/userdata/hostname",
        }) {
     INFO(src);
     CHECK(Denials(Bind(src), p).empty());
@@ -102,6 +104,13 @@ TEST_CASE("host paths: everything else is judged by the object and named", "[hos
        "mounts[0]: /var/lib/docker/containers/other/hosts is the host's "
        "/var/lib/docker/containers/other/hosts and"},
       {Bind("/var/lib/docker"), "mounts[0]: /var/lib/docker is the host's /var/lib/docker and"},
+      {Bind("/var/lib/containers/storage/overlay-containers/other/userdata/hosts"),
+       "mounts[0]: /var/lib/containers/storage/overlay-containers/other/userdata/hosts is the "
+       "host's"},
+      {Bind("/var/lib/containers/storage/-containers/c0ffee/userdata"),
+       "mounts[0]: /var/lib/containers/storage/-containers/c0ffee/userdata is the host's"},
+      {Bind("/var/lib/containers/storage/overlay-layers/c0ffee/userdata"),
+       "mounts[0]: /var/lib/containers/storage/overlay-layers/c0ffee/userdata is the host's"},
       {Bind("/root", true), "mounts[0]: /root is the host's /root and"},
       {Bind("/srv/www/root"), "mounts[0]: /srv/www/root is the host's /root (a bind made outside"},
       {Bind("/etc/cron.d"), "mounts[0]: /etc/cron.d is the host's /etc/cron.d and"},
@@ -135,7 +144,8 @@ TEST_CASE("host paths: a source that cannot be resolved is refused", "[hostobj]"
 
 TEST_CASE("host paths: the source runc mounts is the resolved object", "[hostobj]") {
   moat::testing::FakeHost host;  // resolves /var/run to /run
-  Value config = WithMounts("[" + Bind("/var/run/containerd/io.containerd.grpc.v1.cri/sandboxes/5b/hosts") + "]");
+  Value config = WithMounts(
+      "[" + Bind("/var/run/containerd/io.containerd.grpc.v1.cri/sandboxes/5b/hosts") + "]");
   auto out = HardenConfig(&config, Restricted(), host, Engines());
   REQUIRE(out.ok());
   CHECK(out->denials.empty());
