@@ -547,6 +547,20 @@ runc_deb() {
 
 # ctr: runs ctr against the private containerd in namespace $CTRD_NS once
 # start_containerd has run, plain ctr before.
+# private_podman: defines pm, a podman with its own storage under
+# $MOAT_TEST_TMP/pm (vfs), and names that storage in moat.conf, so that moat
+# finds the container's userdata there; its containers are removed on exit.
+private_podman() {
+  P="$MOAT_TEST_TMP/pm"
+  mkdir -m 0700 "$P"
+  moat_conf_jq '.podman_root = $g | .podman_runroot = $r' --arg g "$P/root" --arg r "$P/run"
+  pm() {
+    podman --root "$P/root" --runroot "$P/run" --tmpdir "$P/tmp" --storage-driver vfs \
+      --cgroup-manager cgroupfs --events-backend file "$@"
+  }
+  on_exit 'pm rm -af >/dev/null 2>&1 || true'
+}
+
 ctr() {
   if [[ -n "${CTRD:-}" ]]; then
     command ctr --address "$CTRD/c.sock" -n "$CTRD_NS" "$@"

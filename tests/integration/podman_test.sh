@@ -28,14 +28,7 @@ chmod 0755 "$W/moat-runtime"
 } >"$W/containers.conf"
 grep -qF "moat = [\"$W/moat-runtime\"]" "$W/containers.conf" || fail "runtime path not substituted"
 export CONTAINERS_CONF="$W/containers.conf"
-P="$MOAT_TEST_TMP/pm"
-mkdir -m 0700 "$P"
-moat_conf_jq '.podman_root = $g | .podman_runroot = $r' --arg g "$P/root" --arg r "$P/run"
-pm() {
-  podman --root "$P/root" --runroot "$P/run" --tmpdir "$P/tmp" --storage-driver vfs \
-    --cgroup-manager cgroupfs --events-backend file "$@"
-}
-on_exit 'pm rm -af >/dev/null 2>&1 || true'
+private_podman
 
 echo "== podman uses contrib/podman/containers.conf"
 assert_eq "$(pm info -f '{{.Host.OCIRuntime.Name}} {{.Host.OCIRuntime.Path}}')" \

@@ -93,14 +93,7 @@ else
   printf '[engine]\nruntime = "runc"\n[engine.runtimes]\nrunc = ["%s", "/usr/sbin/runc"]\n[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n' \
     "$W/pbin/runc" >"$W/containers.conf"
   export CONTAINERS_CONF="$W/containers.conf"
-  P="$MOAT_TEST_TMP/pm"
-  mkdir -m 0700 "$P"
-  moat_conf_jq '.podman_root = $g | .podman_runroot = $r' --arg g "$P/root" --arg r "$P/run"
-  pm() {
-    podman --root "$P/root" --runroot "$P/run" --tmpdir "$P/tmp" --storage-driver vfs \
-      --cgroup-manager cgroupfs --events-backend file "$@"
-  }
-  on_exit 'pm rm -af >/dev/null 2>&1 || true'
+  private_podman
   assert_eq "$(pm info -f '{{.Host.OCIRuntime.Name}} {{.Host.OCIRuntime.Path}}')" "runc $W/pbin/runc" \
     "podman's OCI runtime"
   make_busybox_rootfs "$W/rootfs"
