@@ -19,20 +19,7 @@ namespace {
 // CAP_SYS_MODULE (mount anything, load kernel code: host root in all but name;
 // `docker run --privileged` and `--cap-add ALL` both give them).
 Status CheckPrivileged(const Value& config, std::vector<std::string>* denials) {
-  // Every set counts: for a root process, inheritable capabilities outside
-  // the bounding set survive execve.
-  CapSet held;
-  if (const Value* p = config.Find("process")) {
-    if (const Value* caps = p->Find("capabilities"); caps != nullptr && caps->is_object()) {
-      for (const char* set : {"bounding", "effective", "inheritable", "permitted", "ambient"}) {
-        const Value* arr = caps->Find(set);
-        if (arr == nullptr || arr->is_null()) continue;
-        auto s = ReadCapArray(*arr, std::string("process.capabilities.") + set);
-        if (!s.ok()) return s.error();
-        held.insert(s->begin(), s->end());
-      }
-    }
-  }
+  MOAT_ASSIGN_OR_RETURN(const CapSet held, ReadHeldCapabilities(config));
   if (held.count(CAP_SYS_ADMIN) != 0 && held.count(CAP_SYS_MODULE) != 0) {
     denials->push_back(
         "process.capabilities: holds CAP_SYS_ADMIN and CAP_SYS_MODULE (privileged container)");
@@ -70,34 +57,19 @@ Status CheckNamespaces(const Value& config, const Profile& profile, const HostVi
                        std::vector<std::string>* denials) {
   std::vector<std::string> required = {"pid", "network", "ipc", "uts", "mount"};
   if (profile.deny.cgroup_namespace) required.emplace_back("cgroup");
-  const Value* linux = config.Find("linux");
-  const Value* ns = linux != nullptr ? linux->Find("namespaces") : nullptr;
-  const std::string path = "linux.namespaces";
-  if (ns != nullptr && !ns->is_null()) MOAT_TRY(json::ExpectType(*ns, json::Type::kArray, path));
+  MOAT_ASSIGN_OR_RETURN(const auto namespaces, ReadNamespaces(config));
   for (const auto& type : required) {
     bool found = false;
-    if (ns != nullptr && ns->is_array()) {
-      for (size_t i = 0; i < ns->items().size(); ++i) {
-        const Value& entry = ns->items()[i];
-        const std::string at = json::Index(path, i);
-        MOAT_TRY(json::ExpectType(entry, json::Type::kObject, at));
-        const Value* t = entry.Find("type");
-        if (t == nullptr) return Error{at + ".type: missing"};
-        auto tname = json::ReadString(*t, at + ".type");
-        if (!tname.ok()) return tname.error();
-        if (*tname != type) continue;
-        found = true;
-        const Value* p = entry.Find("path");
-        if (p == nullptr || p->is_null()) continue;
-        auto ppath = json::ReadString(*p, at + ".path");
-        if (!ppath.ok()) return ppath.error();
-        if (!ppath->empty() && host.IsHostNamespace(type, *ppath)) {
-          denials->push_back(at + ": joins the host's " + type + " namespace (" + *ppath + ")");
-        }
+    for (const NamespaceView& ns : namespaces) {
+      if (ns.type != type) continue;
+      found = true;
+      if (!ns.path.empty() && host.IsHostNamespace(type, ns.path)) {
+        denials->push_back(ns.field + ": joins the host's " + type + " namespace (" + ns.path +
+                           ")");
       }
     }
     if (!found) {
-      denials->push_back(path + ": no " + type +
+      denials->push_back("linux.namespaces: no " + type +
                          " namespace (the container would share the host's)");
     }
   }

@@ -1,6 +1,7 @@
 #include "launcher/spec_view.h"
 
 #include "base/json_read.h"
+#include "launcher/process_fit.h"
 
 namespace moat::launcher {
 
@@ -42,6 +43,40 @@ Result<std::vector<MountView>> ReadMounts(const Value& config) {
     out.push_back(std::move(v));
   }
   return out;
+}
+
+Result<std::vector<NamespaceView>> ReadNamespaces(const Value& config) {
+  std::vector<NamespaceView> out;
+  const Value* linux = config.Find("linux");
+  const Value* ns = linux != nullptr ? linux->Find("namespaces") : nullptr;
+  if (ns == nullptr || ns->is_null()) return out;
+  MOAT_TRY(json::ExpectType(*ns, json::Type::kArray, "linux.namespaces"));
+  for (size_t i = 0; i < ns->items().size(); ++i) {
+    const Value& entry = ns->items()[i];
+    NamespaceView v;
+    v.field = json::Index("linux.namespaces", i);
+    MOAT_TRY(json::ExpectType(entry, json::Type::kObject, v.field));
+    const Value* t = entry.Find("type");
+    if (t == nullptr) return Error{v.field + ".type: missing"};
+    MOAT_ASSIGN_OR_RETURN(v.type, json::ReadString(*t, v.field + ".type"));
+    MOAT_ASSIGN_OR_RETURN(v.path, OptionalString(entry, "path", v.field));
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+Result<CapSet> ReadHeldCapabilities(const Value& config) {
+  CapSet held;
+  const Value* p = config.Find("process");
+  const Value* caps = p != nullptr ? p->Find("capabilities") : nullptr;
+  if (caps == nullptr || !caps->is_object()) return held;
+  for (const char* set : {"bounding", "effective", "inheritable", "permitted", "ambient"}) {
+    const Value* arr = caps->Find(set);
+    if (arr == nullptr || arr->is_null()) continue;
+    MOAT_ASSIGN_OR_RETURN(CapSet s, ReadCapArray(*arr, std::string("process.capabilities.") + set));
+    held.insert(s.begin(), s.end());
+  }
+  return held;
 }
 
 }  // namespace moat::launcher
