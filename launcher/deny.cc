@@ -132,19 +132,27 @@ bool ComponentFits(const std::string& pattern, const std::string& name) {
   return name.size() > suffix.size() && std::string_view(name).ends_with(suffix);
 }
 
-// The object is the base's or below it, on the same filesystem or on a
-// private tmpfs mounted there, and its path fits the pattern.
-bool EngineGrants(const EngineRoot& root, const HostObject& obj, const HostView& host) {
-  if (!IsWithin(obj, root.base) && !IsPrivateTmpfsUnder(obj, root.base.path, host.Mounts())) {
-    return false;
-  }
-  if (!PathIsUnder(obj.path, root.base.path)) return false;
-  const auto rel = Components(obj.path.substr(root.base.path.size()));
-  if (rel.size() < root.pattern.size()) return false;
-  for (size_t i = 0; i < root.pattern.size(); ++i) {
-    if (!ComponentFits(root.pattern[i], rel[i])) return false;
+// `rel` (a path below a root, "" for the root itself) fits the pattern.
+bool FitsPattern(const std::vector<std::string>& pattern, const std::string& rel) {
+  const auto parts = Components(rel);
+  if (parts.size() < pattern.size()) return false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (!ComponentFits(pattern[i], parts[i])) return false;
   }
   return true;
+}
+
+// The object is the base's or below it, on the same filesystem or on a
+// private tmpfs mounted there, and its path fits the pattern. On the same
+// filesystem, where it lies in that filesystem must fit too: a volume bound
+// from the whole volumes directory is mounted at volumes/v/_data, but what
+// it shows is volumes/ itself, every other volume and the metadata store.
+bool EngineGrants(const EngineRoot& root, const HostObject& obj, const HostView& host) {
+  const bool within = IsWithin(obj, root.base);
+  if (!within && !IsPrivateTmpfsUnder(obj, root.base.path, host.Mounts())) return false;
+  if (!PathIsUnder(obj.path, root.base.path)) return false;
+  if (!FitsPattern(root.pattern, obj.path.substr(root.base.path.size()))) return false;
+  return !within || FitsPattern(root.pattern, obj.in_fs.substr(root.base.in_fs.size()));
 }
 
 Grant FindGrant(const HostObject& obj, bool readonly, const std::vector<EngineRoot>& engine,
@@ -166,8 +174,16 @@ Status CheckMounts(const Value& config, const Profile& profile, const HostView& 
                    std::vector<ResolvedSource>* resolved) {
   MOAT_ASSIGN_OR_RETURN(auto mounts, ReadMounts(config));
   if (mounts.empty()) return Status::Ok();
+  // Sockets by path and as host objects: a bind of the directory holding
+  // one, under another path (a volume bound from /run), still exposes it.
   std::vector<std::string> sockets;
-  if (profile.deny.engine_sockets) sockets = host.EngineSockets();
+  std::vector<HostObject> socket_objects;
+  if (profile.deny.engine_sockets) {
+    sockets = host.EngineSockets();
+    for (const auto& s : sockets) {
+      if (auto o = host.Resolve(s); o.ok()) socket_objects.push_back(std::move(o.value()));
+    }
+  }
   // Grants are host objects too, resolved now; one that does not exist grants nothing.
   std::vector<EngineRoot> engine;
   std::vector<std::pair<HostObject, bool>> granted;
@@ -191,18 +207,19 @@ Status CheckMounts(const Value& config, const Profile& profile, const HostView& 
       continue;
     }
     if (m.source.empty()) return Error{m.field + ".source: missing"};
+    auto obj = host.Resolve(m.source);
     if (profile.deny.engine_sockets) {
       const std::string real = host.RealPath(m.source);
       auto slash = real.rfind('/');
       bool hit = IsEngineSocketName(real.substr(slash + 1));
       for (const auto& s : sockets) hit = hit || IsUnder(s, real);
+      for (const auto& s : socket_objects) hit = hit || (obj.ok() && IsWithin(s, *obj));
       if (hit) {
         denials->push_back(m.field + ": bind mount of " + m.source +
                            " exposes a container engine's API socket");
       }
     }
     if (!profile.deny.host_paths) continue;
-    auto obj = host.Resolve(m.source);
     if (!obj.ok()) {
       denials->push_back(m.field + ": bind source " + m.source +
                          " is no host object moat can judge (" + obj.error().message + ")");

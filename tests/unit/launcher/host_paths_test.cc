@@ -118,6 +118,34 @@ TEST_CASE("host paths: everything else is judged by the object and named", "[hos
   }));
   auto d = Denials(mount, p);
   INFO(mount);
+  // A volume of the host's /run holds /run/docker.sock: that denial comes first.
+  const bool run = mount.find("/runvol/") != std::string::npos;
+  REQUIRE(d.size() == (run ? 2u : 1u));
+  if (run) CHECK_THAT(d[0], Catch::EndsWith("exposes a container engine's API socket"));
+  CHECK_THAT(d.back(), Catch::StartsWith(denial));
+}
+
+TEST_CASE("host paths: a volume is judged by where its data lies, not where it is mounted",
+          "[hostobj]") {
+  const Profile p = Restricted();
+  // Another volume's data bound as this volume's: still volumes/*/_data.
+  CHECK(Denials(Bind("/var/lib/docker/volumes/twin/_data"), p).empty());
+  CHECK(Denials(Bind("/var/lib/docker/volumes/twin/_data/sub", true), p).empty());
+  // The whole volumes directory (every volume, the metadata store) or one
+  // volume's directory, bound at volumes/v/_data: the path fits, the object does not.
+  auto [source, denial] = GENERATE(table<std::string, std::string>({
+      {"/var/lib/docker/volumes/allvol/_data",
+       "mounts[0]: /var/lib/docker/volumes/allvol/_data is the host's /var/lib/docker/volumes (a "
+       "bind made outside the container) and profile \"restricted\" grants no host path there"},
+      {"/var/lib/docker/volumes/allvol/_data/metadata.db",
+       "mounts[0]: /var/lib/docker/volumes/allvol/_data/metadata.db is the host's "
+       "/var/lib/docker/volumes/metadata.db (a bind made outside the container)"},
+      {"/var/lib/docker/volumes/upvol/_data",
+       "mounts[0]: /var/lib/docker/volumes/upvol/_data is the host's "
+       "/var/lib/docker/volumes/myvol (a bind made outside the container)"},
+  }));
+  auto d = Denials(Bind(source, true), p);
+  INFO(source);
   REQUIRE(d.size() == 1);
   CHECK_THAT(d[0], Catch::StartsWith(denial));
 }
