@@ -15,6 +15,24 @@ std::string Join(const std::string& dir, const std::string& rest) {
   return dir == "/" ? "/" + rest : dir + "/" + rest;
 }
 
+// An overlay shows its layers, host directories named nowhere else:
+// "overlay filesystem of lowerdir=/etc:/usr/local/bin".
+std::string DescribeOverlay(const HostObject& obj, const std::vector<MountEntry>& mounts) {
+  std::string out = "overlay filesystem";
+  for (const MountEntry& m : mounts) {
+    if (m.id != obj.mount_id) continue;
+    const char* sep = " of ";
+    for (const char* key : {"lowerdir", "upperdir"}) {
+      if (auto v = m.Option(key)) {
+        out += sep + std::string(key) + "=" + *v;
+        sep = ", ";
+      }
+    }
+    break;
+  }
+  return out;
+}
+
 }  // namespace
 
 bool PathIsUnder(const std::string& path, const std::string& dir) {
@@ -107,6 +125,8 @@ std::string DescribeHostObject(const HostObject& obj, const std::vector<MountEnt
       what += " (a bind made outside the container)";
     } else if (IsKernelFs(obj.fs_type)) {
       what += " (" + obj.fs_type + " filesystem)";
+    } else if (obj.fs_type == "overlay") {
+      what += " (" + DescribeOverlay(obj, mounts) + ")";
     }
   } else {
     what = obj.in_fs + " inside the " + obj.fs_type + " filesystem " + obj.fs_source + " (" +

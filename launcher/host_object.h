@@ -54,7 +54,8 @@ bool IsPrivateTmpfsUnder(const HostObject& obj, const std::string& root,
 bool IsKernelFs(const std::string& fs_type);
 
 /// Names the object for a message: "the host's /etc (a bind made outside
-/// the container)", "the host's /proc/sys/kernel (proc filesystem)",
+/// the container)", "the host's /proc/sys/kernel (proc filesystem)", "the
+/// host's /v/_data (overlay filesystem of lowerdir=/etc:/usr/local/bin)",
 /// "/x inside the ext4 filesystem /dev/vdb (254:16)".
 std::string DescribeHostObject(const HostObject& obj, const std::vector<MountEntry>& mounts);
 

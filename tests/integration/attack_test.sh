@@ -54,10 +54,16 @@ PLAIN="$(docker volume inspect -f '{{.Mountpoint}}' plain)"
 # Volumes made by the local driver: binds of the host's /etc, of the
 # socket's directory and of dockerd's volumes directory itself (every
 # volume and its metadata store, mounted where a volume's data would be); a
-# fresh proc and a sysfs (mounted on the host by dockerd).
+# read-only overlay of host directories; the root filesystem's block device
+# (mounted again: the same filesystem); a fresh proc and a sysfs (all
+# mounted on the host by dockerd).
+ROOTDEV="$(awk '$5 == "/" { for (i = 7; $i != "-"; i++); print $(i + 2) }' /proc/self/mountinfo | tail -n1)"
+[[ -b "$ROOTDEV" ]] || fail "the root filesystem's source $ROOTDEV is not a block device"
+docker volume create -o type="$(findmnt -n -o FSTYPE /)" -o device="$ROOTDEV" devvol >/dev/null
 docker volume create -o type=none -o o=bind -o device=/etc etcvol >/dev/null
 docker volume create -o type=none -o o=bind -o device="$D" sockvol >/dev/null
 docker volume create -o type=none -o o=bind -o device="$D/root/volumes" allvol >/dev/null
+docker volume create -o type=overlay -o device=overlay -o o=lowerdir=/etc:/usr/local/bin ovlvol >/dev/null
 docker volume create -o type=proc -o device=proc procvol >/dev/null
 docker volume create -o type=sysfs -o device=sysfs sysvol >/dev/null
 
@@ -94,6 +100,8 @@ ro /etc/shadow    |-v /etc/shadow:/s:ro                             |: /etc/shad
 volume of /etc    |-v etcvol:/h                                     |/volumes/etcvol/_data is the host's /etc (a bind made outside the container) and profile|test -r /h/shadow
 volume of sockdir |-v sockvol:/s                                    |/volumes/sockvol/_data is the host's $D (a bind made outside the container) and profile|test -S /s/docker.sock
 volume of volumes |-v allvol:/h                                     |/volumes/allvol/_data is the host's $D/root/volumes (a bind made outside the container) and profile|test -w /h/metadata.db
+volume of overlay |-v ovlvol:/h                                     |/volumes/ovlvol/_data (overlay filesystem of lowerdir=/etc:/usr/local/bin) and profile|test -r /h/shadow
+volume of rootdev |-v devvol:/h                                     |/volumes/devvol/_data is the host's / (a bind made outside the container) and profile|test -r /h/etc/shadow
 volume of proc    |-v procvol:/h                                    |/volumes/procvol/_data is the host's $D/root/volumes/procvol/_data (proc filesystem)|test -d /h/$$ && test -w /h/sys/kernel/hostname
 volume of sysfs   |-v sysvol:/h                                     |/volumes/sysvol/_data is the host's /sys (a bind made outside the container)|test -w /h/kernel/rcu_expedited
 mount proc volume |--mount type=volume,src=procvol2,dst=/h,volume-opt=type=proc,volume-opt=device=proc|/volumes/procvol2/_data is the host's $D/root/volumes/procvol2/_data (proc filesystem)|test -d /h/$$

@@ -56,7 +56,9 @@ TEST_CASE("host object: where a path really is", "[hostobj]") {
           {"/srv/www/index.html", "254:16", "ext4", "/www/index.html",
            "the host's /srv/www/index.html"},
           {"/var/lib/docker/overlay2/abc/merged/etc", "0:51", "overlay", "/etc",
-           "the host's /var/lib/docker/overlay2/abc/merged/etc"},
+           "the host's /var/lib/docker/overlay2/abc/merged/etc (overlay filesystem of "
+           "lowerdir=/var/lib/docker/overlay2/l/A:/var/lib/docker/overlay2/l/B, "
+           "upperdir=/var/lib/docker/overlay2/abc/diff)"},
           {"/var/lib/docker/volumes/myvol/_data", "254:0", "ext4",
            "/var/lib/docker/volumes/myvol/_data", "the host's /var/lib/docker/volumes/myvol/_data"},
       }));

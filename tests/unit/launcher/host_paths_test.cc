@@ -96,6 +96,10 @@ TEST_CASE("host paths: everything else is judged by the object and named", "[hos
       {Bind("/var/lib/docker/volumes/shmvol/_data"),
        "mounts[0]: /var/lib/docker/volumes/shmvol/_data is the host's /dev/shm (a bind made "
        "outside the container) and profile \"restricted\" grants no host path there"},
+      {Bind("/var/lib/docker/volumes/ovl/_data", true),
+       "mounts[0]: /var/lib/docker/volumes/ovl/_data is the host's "
+       "/var/lib/docker/volumes/ovl/_data (overlay filesystem of lowerdir=/etc:/usr/local/bin) "
+       "and profile \"restricted\" grants no host path there"},
       {Bind("/var/lib/docker/volumes"),
        "mounts[0]: /var/lib/docker/volumes is the host's /var/lib/docker/volumes and profile"},
       {Bind("/var/lib/docker/volumes/metadata.db"),

@@ -80,7 +80,11 @@ TEST_CASE("recorded host: each object named for what it is", "[hostobj]") {
       {kD + "/root/volumes/cgvol/_data",
        "the host's /sys/fs/cgroup/pids (a bind made outside the container)"},
       {kD + "/root/overlay2/" + kLayer + "/merged/etc",
-       "the host's " + kD + "/root/overlay2/" + kLayer + "/merged/etc"},
+       "the host's " + kD + "/root/overlay2/" + kLayer +
+           "/merged/etc (overlay filesystem of lowerdir=" + kD +
+           "/root/overlay2/l/HRG52ACZABAHHMQXWTSSAALLFC:" + kD +
+           "/root/overlay2/l/EQ2BY5ZI63JN2GWLUBMX7USPOF, upperdir=" + kD + "/root/overlay2/" +
+           kLayer + "/diff)"},
       {kD + "/root/overlay2/" + kLayer + "/diff",
        "the host's " + kD + "/root/overlay2/" + kLayer + "/diff"},
       {kD + "/root", "the host's " + kD + "/root"},
