@@ -3,6 +3,7 @@
 #include "base/json_read.h"
 #include "launcher/deny.h"
 #include "launcher/process_fit.h"
+#include "launcher/system_paths.h"
 
 namespace moat::launcher {
 
@@ -168,6 +169,8 @@ Result<Outcome> HardenConfig(Value* config, const Profile& profile, const HostVi
   MOAT_TRY(ApplyTmpfs(config, profile, &out));
   MOAT_TRY(ApplyPidsLimit(config, profile, &out));
   MOAT_TRY(ApplySeccomp(config, profile, options, &out));
+  // Unmasked system paths are a privileged container's: fitted back where privilege is denied.
+  if (profile.deny.privileged) MOAT_TRY(ApplySystemPaths(config, &out));
   return out;
 }
 

@@ -176,6 +176,25 @@ while IFS='|' read -r name args check control; do
   printf 'ok: %-18s fitted to the profile\n' "$name"
 done <<<"$FITTED"
 
+echo "== --security-opt systempaths=unconfined under baseline (root in the container)"
+# Without masked and read-only /proc paths, a container's root writes the
+# host's sysctls (kernel.core_pattern runs a program as host root): moat
+# puts Docker's default set back. Checked by the mount table, never by a write.
+# shellcheck disable=SC2016 # the container's shell expands it
+ro_sys='[ $(id -u) = 0 ] && awk '\''$5 == "/proc/sys" && $6 ~ /^ro/'\'' /proc/self/mountinfo | grep -q .'
+moat_conf_jq '.default_profile = "baseline"'
+for rt in moat runc; do
+  out="$(run_case "$rt" --security-opt systempaths=unconfined -- "$ro_sys")" ||
+    fail "systempaths=unconfined (--runtime $rt, baseline): /proc/sys is not read-only: $out"
+done
+# shellcheck disable=SC2016
+rw_sys='[ $(id -u) = 0 ] && ! awk '\''$5 == "/proc/sys" && $6 ~ /^ro/'\'' /proc/self/mountinfo | grep -q .'
+out="$(run_case bare --security-opt systempaths=unconfined -- "$rw_sys")" ||
+  fail "control: under bare runc, systempaths=unconfined did not leave /proc/sys writable: $out"
+moat_conf_jq '.default_profile = "restricted"'
+fitted=$((fitted + 1))
+echo "ok: systempaths=unconfined fitted: /proc/sys read-only again"
+
 echo "== docker exec after start"
 # moat's container (the victim, default runtime) and a control under bare runc.
 bare_ctr="$(docker run -d --network none --runtime bare "$IMG" sleep 600)"
