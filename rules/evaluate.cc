@@ -218,11 +218,13 @@ Result<Decision> Evaluate(const RuleSet& set, const Facts& facts, int64_t now, M
         d.skipped.push_back(head + "matches untrusted labels/annotations, and profile \"" +
                             r.profile + "\" is not provably stricter than \"" + base_name + "\" (" +
                             why + "): ignored");
+        d.ignored.push_back(d.skipped.back());
         continue;
       }
       if (Laxness(mode) > Laxness(base_mode)) {
         d.skipped.push_back(head + "matches untrusted labels/annotations, and mode " +
                             ModeName(mode) + " is laxer than " + ModeName(base_mode) + ": ignored");
+        d.ignored.push_back(d.skipped.back());
         continue;
       }
       d.profile = std::move(q.value());

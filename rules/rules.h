@@ -126,6 +126,9 @@ struct Decision {
   std::string why;   // why it matched, or "no rule matched"
   /// One line per earlier rule: why it did not apply.
   std::vector<std::string> skipped;
+  /// The entries of `skipped` that matched but read untrusted hints and
+  /// would have granted more (or a laxer mode): a refusal names them.
+  std::vector<std::string> ignored;
   Mode mode = Mode::kEnforce;
   /// The named profile widened by the exceptions applied.
   launcher::Profile profile;

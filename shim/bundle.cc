@@ -168,8 +168,11 @@ Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
   for (const auto& d : secret_denials)
     plan.denials.push_back("profile \"" + plan.profile.name + "\": " + d);
   // An exception past its `until` grants nothing; a container it would
-  // have let through is refused, and the refusal names it.
+  // have let through is refused, and the refusal names it. So is a rule on
+  // untrusted labels or annotations that was ignored because it would grant
+  // more: whoever set them learns why they changed nothing.
   if (!plan.denials.empty()) {
+    for (const std::string& r : plan.rule.ignored) plan.denials.push_back(r);
     for (const rules::Exception* e : plan.rule.expired) {
       plan.denials.push_back("exception \"" + e->name + "\" (" + e->reason +
                              (e->ticket.empty() ? "" : ", " + e->ticket) + ") expired at " +
