@@ -163,6 +163,11 @@ bool AtMostAsPermissive(const Profile& q, const Profile& p, std::string* why) {
   return true;
 }
 
+std::string ExpiredNote(const Exception& e) {
+  return "exception \"" + e.name + "\" (" + e.reason + (e.ticket.empty() ? "" : ", " + e.ticket) +
+         ") expired at " + FormatRfc3339(e.until);
+}
+
 Profile Widen(Profile p, const Grants& g) {
   if (!g.caps.empty()) {
     p.caps_set = true;

@@ -149,6 +149,10 @@ Result<Decision> Evaluate(const RuleSet& set, const Facts& facts, int64_t now, M
 /// field and conservatively (false when in doubt, with the field in `why`).
 bool AtMostAsPermissive(const launcher::Profile& q, const launcher::Profile& p, std::string* why);
 
+/// What a refusal says of an exception past its `until`: its name, reason,
+/// ticket and when it expired.
+std::string ExpiredNote(const Exception& e);
+
 /// `p` with the grants applied: capabilities added (and allowed), root
 /// policy raised, deny rules lifted.
 launcher::Profile Widen(launcher::Profile p, const Grants& g);

@@ -173,11 +173,8 @@ Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
   // more: whoever set them learns why they changed nothing.
   if (!plan.denials.empty()) {
     for (const std::string& r : plan.rule.ignored) plan.denials.push_back(r);
-    for (const rules::Exception* e : plan.rule.expired) {
-      plan.denials.push_back("exception \"" + e->name + "\" (" + e->reason +
-                             (e->ticket.empty() ? "" : ", " + e->ticket) + ") expired at " +
-                             FormatRfc3339(e->until));
-    }
+    for (const rules::Exception* e : plan.rule.expired)
+      plan.denials.push_back(rules::ExpiredNote(*e));
   }
   return plan;
 }
@@ -260,8 +257,10 @@ Status CheckBundle(const Context& ctx) {
     // Later exec and update calls are held to this profile and bounding set.
     auto creator = ThisCreator(root);
     if (!creator.ok()) return creator.error();
-    return SaveContainerState(ctx.config.state_dir, id,
-                              ContainerState{p.profile.name, p.outcome.bounding}, *creator);
+    // Later exec and update calls are held to this profile, widened again by
+    // these exceptions while they last, and to this bounding set.
+    ContainerState state{p.profile.name, p.outcome.bounding, rec.rule, rec.exceptions};
+    return SaveContainerState(ctx.config.state_dir, id, state, *creator);
   };
   MOAT_TRY(Decide(ctx, rec, p.denials, p.outcome.changes, apply, p.mode));
   dir.Keep();
