@@ -747,7 +747,7 @@ cri() { /usr/bin/python3 "$MOAT_SOURCE_DIR/tests/tools/cri_client.py" "$CTRD/c.s
 cri_pod() {
   local handler="$1" name="$2" id
   shift 2
-  mkdir -p -m 0755 "$MOAT_TEST_TMP/cri-logs"
+  [[ -d "$MOAT_TEST_TMP/cri-logs" ]] || mkdir -m 0755 "$MOAT_TEST_TMP/cri-logs"
   id="$(cri run-pod "$handler" "$name" "$MOAT_TEST_TMP/cri-logs/$name" "$@" 2>&1)" ||
     fail "RunPodSandbox $name (handler \"$handler\"): $id"
   echo "$id" >>"$MOAT_TEST_TMP/cri-pods"
