@@ -133,9 +133,12 @@ int RunRun(const std::vector<std::string>& args) {
     // This process runs the container (runc run, foreground) to its end.
     auto creator = ThisCreator(RuntimeRoot("", config->runtime));
     if (!creator.ok()) return creator.error();
-    return shim::SaveContainerState(
-        config->state_dir, id, shim::ContainerState{plan->profile.name, plan->outcome.bounding},
-        *creator);
+    shim::ContainerState state{plan->profile.name,
+                               plan->outcome.bounding,
+                               plan->rule.rule.empty() ? "default" : plan->rule.rule,
+                               {}};
+    for (const rules::Exception* e : plan->rule.applied) state.exceptions.push_back(e->name);
+    return shim::SaveContainerState(config->state_dir, id, state, *creator);
   };
   Status decided = shim::Decide(ctx, rec, plan->denials, plan->outcome.changes, apply);
   if (!decided.ok()) return Fail(decided.error(), kExitDeny);

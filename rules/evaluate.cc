@@ -163,6 +163,11 @@ bool AtMostAsPermissive(const Profile& q, const Profile& p, std::string* why) {
   return true;
 }
 
+std::string ExpiredNote(const Exception& e) {
+  return "exception \"" + e.name + "\" (" + e.reason + (e.ticket.empty() ? "" : ", " + e.ticket) +
+         ") expired at " + FormatRfc3339(e.until);
+}
+
 Profile Widen(Profile p, const Grants& g) {
   if (!g.caps.empty()) {
     p.caps_set = true;
@@ -218,11 +223,13 @@ Result<Decision> Evaluate(const RuleSet& set, const Facts& facts, int64_t now, M
         d.skipped.push_back(head + "matches untrusted labels/annotations, and profile \"" +
                             r.profile + "\" is not provably stricter than \"" + base_name + "\" (" +
                             why + "): ignored");
+        d.ignored.push_back(d.skipped.back());
         continue;
       }
       if (Laxness(mode) > Laxness(base_mode)) {
         d.skipped.push_back(head + "matches untrusted labels/annotations, and mode " +
                             ModeName(mode) + " is laxer than " + ModeName(base_mode) + ": ignored");
+        d.ignored.push_back(d.skipped.back());
         continue;
       }
       d.profile = std::move(q.value());

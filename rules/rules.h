@@ -126,6 +126,9 @@ struct Decision {
   std::string why;   // why it matched, or "no rule matched"
   /// One line per earlier rule: why it did not apply.
   std::vector<std::string> skipped;
+  /// The entries of `skipped` that matched but read untrusted hints and
+  /// would have granted more (or a laxer mode): a refusal names them.
+  std::vector<std::string> ignored;
   Mode mode = Mode::kEnforce;
   /// The named profile widened by the exceptions applied.
   launcher::Profile profile;
@@ -145,6 +148,10 @@ Result<Decision> Evaluate(const RuleSet& set, const Facts& facts, int64_t now, M
 /// `p` would also let through with at least the same rights, judged field by
 /// field and conservatively (false when in doubt, with the field in `why`).
 bool AtMostAsPermissive(const launcher::Profile& q, const launcher::Profile& p, std::string* why);
+
+/// What a refusal says of an exception past its `until`: its name, reason,
+/// ticket and when it expired.
+std::string ExpiredNote(const Exception& e);
 
 /// `p` with the grants applied: capabilities added (and allowed), root
 /// policy raised, deny rules lifted.

@@ -168,13 +168,13 @@ Result<BundlePlan> PlanBundle(const Config& config, const std::string& id,
   for (const auto& d : secret_denials)
     plan.denials.push_back("profile \"" + plan.profile.name + "\": " + d);
   // An exception past its `until` grants nothing; a container it would
-  // have let through is refused, and the refusal names it.
+  // have let through is refused, and the refusal names it. So is a rule on
+  // untrusted labels or annotations that was ignored because it would grant
+  // more: whoever set them learns why they changed nothing.
   if (!plan.denials.empty()) {
-    for (const rules::Exception* e : plan.rule.expired) {
-      plan.denials.push_back("exception \"" + e->name + "\" (" + e->reason +
-                             (e->ticket.empty() ? "" : ", " + e->ticket) + ") expired at " +
-                             FormatRfc3339(e->until));
-    }
+    for (const std::string& r : plan.rule.ignored) plan.denials.push_back(r);
+    for (const rules::Exception* e : plan.rule.expired)
+      plan.denials.push_back(rules::ExpiredNote(*e));
   }
   return plan;
 }
@@ -257,8 +257,10 @@ Status CheckBundle(const Context& ctx) {
     // Later exec and update calls are held to this profile and bounding set.
     auto creator = ThisCreator(root);
     if (!creator.ok()) return creator.error();
-    return SaveContainerState(ctx.config.state_dir, id,
-                              ContainerState{p.profile.name, p.outcome.bounding}, *creator);
+    // Later exec and update calls are held to this profile, widened again by
+    // these exceptions while they last, and to this bounding set.
+    ContainerState state{p.profile.name, p.outcome.bounding, rec.rule, rec.exceptions};
+    return SaveContainerState(ctx.config.state_dir, id, state, *creator);
   };
   MOAT_TRY(Decide(ctx, rec, p.denials, p.outcome.changes, apply, p.mode));
   dir.Keep();

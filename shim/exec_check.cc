@@ -60,6 +60,7 @@ Status CheckExec(const Context& ctx) {
 
   const std::string* process_file = ctx.inv.Last("process");
   if (process_file == nullptr || process_file->empty()) {
+    NoteGoverning(*gov, &denials, &rec);
     return Decide(ctx, rec, denials, {}, nullptr);
   }
   auto tf = OpenTrustedFile(*process_file);
@@ -74,6 +75,7 @@ Status CheckExec(const Context& ctx) {
                                              gov->has_ceiling ? &gov->ceiling : nullptr);
   if (!outcome.ok()) return outcome.error().Wrap(*process_file);
   denials.insert(denials.end(), outcome->denials.begin(), outcome->denials.end());
+  NoteGoverning(*gov, &denials, &rec);
   auto apply = [&]() -> Status {
     if (outcome->changes.empty()) return Status::Ok();
     return ReplaceFileAt(tf->dir.get(), tf->name, json::Serialize(*process), &tf->st,

@@ -10,6 +10,7 @@
 #include <ctime>
 
 #include "base/fs.h"
+#include "base/time.h"
 #include "secrets/dir.h"
 #include "shim/state.h"
 
@@ -30,11 +31,36 @@ Result<Governing> GoverningProfile(const Context& ctx, const std::string& id) {
     name = (*st)->profile;
     g.has_ceiling = true;
     g.ceiling = (*st)->bounding;
+    g.rule = (*st)->rule;
   }
   auto p = launcher::LoadProfile(ctx.config.profiles_dir, name);
   if (!p.ok()) return p.error();
   g.profile = std::move(p.value());
+  if (!st->has_value()) return g;
+  // The exceptions create applied, as moat.conf has them now: one removed
+  // grants nothing more, one expired grants nothing and is named.
+  const int64_t now = NowUnix();
+  for (const std::string& n : (*st)->exceptions) {
+    for (const rules::Exception& e : ctx.config.rules.exceptions) {
+      if (e.name != n) continue;
+      if (now < e.until) {
+        g.profile = rules::Widen(std::move(g.profile), e.grants);
+        g.exceptions.push_back(n);
+      } else {
+        g.expired.push_back(&e);
+      }
+    }
+  }
   return g;
+}
+
+void NoteGoverning(const Governing& g, std::vector<std::string>* denials, AuditRecord* rec) {
+  rec->rule = g.rule;
+  rec->exceptions = g.exceptions;
+  for (const rules::Exception* e : g.expired) {
+    rec->expired_exceptions.push_back(e->name);
+    if (!denials->empty()) denials->push_back(rules::ExpiredNote(*e));
+  }
 }
 
 Status Decide(const Context& ctx, AuditRecord rec, const std::vector<std::string>& denials,

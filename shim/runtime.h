@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/status.h"
 #include "launcher/profile.h"
+#include "rules/rules.h"
 #include "shim/argv.h"
 #include "shim/audit.h"
 #include "shim/config.h"
@@ -36,12 +37,21 @@ Status CheckUpdate(const Context& ctx);
 
 /// The profile that governs an existing container (the one it was created
 /// under, else the default), and the capability ceiling recorded for it.
+/// The profile is widened by the exceptions create applied that moat.conf
+/// still has and that have not expired (by name: removing an exception from
+/// moat.conf revokes it for exec too).
 struct Governing {
   launcher::Profile profile;
   bool has_ceiling = false;
   launcher::CapSet ceiling;
+  std::string rule;                              // as recorded at create; empty if not
+  std::vector<std::string> exceptions;           // applied here
+  std::vector<const rules::Exception*> expired;  // recorded at create, now past `until`
 };
 Result<Governing> GoverningProfile(const Context& ctx, const std::string& id);
+/// Names `g`'s rule and exceptions in `rec`; when there are `denials`, adds
+/// the expired exceptions to them, as a create's refusal names them.
+void NoteGoverning(const Governing& g, std::vector<std::string>* denials, AuditRecord* rec);
 
 /// Turns a decision into an audit record and a Status: in audit mode always
 /// Ok; in enforce mode an Error when there are denials or `apply` fails; in

@@ -64,6 +64,10 @@ Status SaveContainerState(const std::string& state_dir, const std::string& id,
   json::Value caps = json::Value::Array();
   for (const auto& n : launcher::CapNames(s.bounding)) caps.Append(json::Value::String(n));
   v.Set("bounding", std::move(caps));
+  v.Set("rule", json::Value::String(s.rule));
+  json::Value exceptions = json::Value::Array();
+  for (const auto& e : s.exceptions) exceptions.Append(json::Value::String(e));
+  v.Set("exceptions", std::move(exceptions));
   SetCreator(creator, &v);
   struct stat like {};
   like.st_mode = 0600;
@@ -97,6 +101,17 @@ Result<std::optional<ContainerState>> LoadContainerState(const std::string& stat
     auto n = launcher::CapFromName(c);
     if (!n.ok()) return n.error().Wrap(file);
     s.bounding.insert(*n);
+  }
+  // Absent in records of an older moat: no rule named, no exceptions.
+  if (const json::Value* r = doc->Find("rule")) {
+    auto rule = json::ReadString(*r, "rule");
+    if (!rule.ok()) return rule.error().Wrap(file);
+    s.rule = *rule;
+  }
+  if (const json::Value* e = doc->Find("exceptions")) {
+    auto names = json::ReadStringArray(*e, "exceptions");
+    if (!names.ok()) return names.error().Wrap(file);
+    s.exceptions = *names;
   }
   return std::optional<ContainerState>(std::move(s));
 }

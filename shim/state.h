@@ -1,11 +1,12 @@
 // moat's own per-container state under state_dir: which profile a container
-// was created under and the capability ceiling it got, for later exec and
-// update calls.
+// was created under, by which rule and with which exceptions, and the
+// capability ceiling it got, for later exec and update calls.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/creator.h"
 #include "base/json.h"
@@ -17,6 +18,8 @@ namespace moat::shim {
 struct ContainerState {
   std::string profile;
   launcher::CapSet bounding;
+  std::string rule;                     // the rule's name, "default"; empty in older records
+  std::vector<std::string> exceptions;  // names of the exceptions create applied
 };
 
 /// Records `s` for container `id`, created by `creator`. Under a lock on

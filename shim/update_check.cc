@@ -91,6 +91,7 @@ Status CheckUpdate(const Context& ctx) {
   rec.verb = "update";
   rec.id = id;
   rec.profile = gov->profile.name;
+  NoteGoverning(*gov, &denials, &rec);
   return Decide(ctx, rec, denials, {}, nullptr);
 }
 

@@ -24,50 +24,9 @@ need_moat_runtime
 
 W="$(tmp_dir work)"
 moat_env "$W/conf" enforce restricted # before containerd: its shims pass MOAT_CONFIG on
-snippets=""
-for f in config.toml config-default.toml; do
-  snippets+="$(sed "s|/usr/local/sbin/moat-runtime|$MOAT_RUNTIME|" \
-    "$MOAT_SOURCE_DIR/contrib/containerd/$f")"$'\n'
-done
-# The CRI plugin's own pieces a private containerd must not share with the
-# host's: network namespaces under its state dir, a stub CNI network, a local
-# sandbox (pause) image. This sandbox lacks CAP_SYS_RESOURCE, so the pause
-# container's oom_score_adj of -998 is out of reach (for runc alone too).
-snippets+='[plugins."io.containerd.grpc.v1.cri"]
-  stream_server_port = "0"
-  restrict_oom_score_adj = true
-  netns_mounts_under_state_dir = true
-  sandbox_image = "moat.local/pause:1"
-[plugins."io.containerd.grpc.v1.cri".cni]
-  bin_dir = "'"$W"'/cni-bin"
-  conf_dir = "'"$W"'/cni-conf"
-'
-# cni_stub: ADD reports the address 10.88.77.2/24 on CNI_IFNAME in the pod's
-# netns (loopback: 127.0.0.1/8) and configures nothing; DEL and CHECK succeed.
-mkdir -m 0755 "$W/cni-bin" "$W/cni-conf"
-cat >"$W/cni-bin/moat-stub" <<'STUB'
-#!/bin/sh
-cat >/dev/null
-case "$CNI_COMMAND" in
-  ADD)
-    ip=10.88.77.2/24
-    [ "$CNI_IFNAME" = lo ] && ip=127.0.0.1/8
-    printf '{"cniVersion":"0.4.0","interfaces":[{"name":"%s","sandbox":"%s"}],"ips":[{"version":"4","address":"%s","interface":0}]}\n' \
-      "$CNI_IFNAME" "$CNI_NETNS" "$ip" ;;
-  VERSION) echo '{"cniVersion":"0.4.0","supportedVersions":["0.3.0","0.3.1","0.4.0"]}' ;;
-esac
-STUB
-chmod 0755 "$W/cni-bin/moat-stub"
-ln -s moat-stub "$W/cni-bin/loopback"
-echo '{"cniVersion":"0.4.0","name":"moat-stub","plugins":[{"type":"moat-stub"}]}' \
-  >"$W/cni-conf/10-moat-stub.conflist"
-start_containerd "$snippets"
-moat_conf_jq '.containerd_root = $r | .containerd_state = $s' \
-  --arg r "$CTRD/root" --arg s "$CTRD/state"
+start_cri_containerd
 
 echo "== containerd loads contrib/containerd's handlers"
-ctr plugins ls | awk '$2 == "cri" {print; found = 1} END {exit !found}' | grep -qw ok ||
-  fail "the CRI plugin did not load: $(ctr plugins ls | grep -w cri) $(grep -i 'cri' "$CTRD/log" | tail -n 5)"
 containerd --config "$CTRD/config.toml" config dump >"$W/dump.toml" 2>/dev/null ||
   fail "containerd config dump failed"
 /usr/bin/python3 - "$W/dump.toml" "$MOAT_RUNTIME" <<'PY' || fail "config dump: the handlers do not run moat-runtime"
@@ -127,30 +86,13 @@ tail -n1 "$W/conf/audit.log" | jq -e '.decision == "deny" and .image.engine == "
 echo "== CRI (as a kubelet): pods with the handler \"moat\" and the default one"
 /usr/bin/python3 -c 'import grpc' 2>/dev/null || skip "needs python3-grpcio for the CRI client"
 echo '{"default": [{"type": "insecureAcceptAnything"}]}' >"$W/conf/policy.json"
-OCI_IMAGE_CMD='["/bin/sleep","100000"]' oci_image_tar "$W/pause.tar" moat.local/pause:1
-for t in pause busybox; do
-  command ctr --address "$CTRD/c.sock" -n k8s.io image import "$W/$t.tar" >/dev/null ||
-    fail "ctr -n k8s.io image import $t failed"
-done
-cri() { /usr/bin/python3 "$MOAT_SOURCE_DIR/tests/tools/cri_client.py" "$CTRD/c.sock" "$@"; }
-on_exit 'for p in $(cat "$W/pods" 2>/dev/null); do cri remove-pod "$p" >/dev/null 2>&1; done'
-mkdir -m 0755 "$W/logs"
-# pod HANDLER NAME: a running pod sandbox; prints its id.
-pod() {
-  local id
-  id="$(cri run-pod "$1" "$2" "$W/logs/$2" 2>&1)" || fail "RunPodSandbox (handler \"$1\"): $id"
-  echo "$id" >>"$W/pods"
-  echo "$id"
-}
+cri_images
 for handler in moat ""; do
   name="pod-${handler:-default}"
-  p="$(pod "$handler" "$name")"
-  c="$(cri create "$p" "$name" probe "$W/logs/$name" moat.local/busybox:1 -- \
-    /bin/sh -c "$HARDENED_PROBE" 2>&1)" || fail "CreateContainer: $c"
-  out="$(cri start "$c" 2>&1)" || fail "StartContainer (handler \"$handler\"): $out"
-  code="$(cri wait "$c")" || fail "the container did not exit"
-  # CRI log lines: TIME STREAM TAG MESSAGE
-  out="$(cut -d' ' -f4- "$W/logs/$name/probe.log")"
+  p="$(cri_pod "$handler" "$name")"
+  out="$(cri_run "$p" "$name" probe -- /bin/sh -c "$HARDENED_PROBE")"
+  read -r c code <<<"$out"
+  out="$(tail -n +2 <<<"$out")"
   echo "handler \"${handler:-runc (default)}\", exit $code:" $out
   assert_eq "$code" 0 "exit code"
   assert_hardened "$out" "CRI container (handler \"$handler\")"
@@ -160,7 +102,7 @@ for handler in moat ""; do
     "$W/conf/audit.log")"
   assert_eq "$n" 2 "allow records for the sandbox and the container"
 done
-c="$(cri create "$p" "$name" etc "$W/logs/$name" moat.local/busybox:1 --mount /etc:/host-etc -- /bin/true 2>&1)" ||
+c="$(cri create "$p" "$name" etc "$MOAT_TEST_TMP/cri-logs/$name" moat.local/busybox:1 --mount /etc:/host-etc -- /bin/true 2>&1)" ||
   fail "CreateContainer: $c"
 if out="$(cri start "$c" 2>&1)"; then fail "StartContainer of a writable /etc hostPath succeeded"; fi
 echo "$out" | cut -c1-400

@@ -672,6 +672,105 @@ oci_image_tar() {
   rm -rf --one-file-system "$d"
 }
 
+# --- containerd's CRI plugin, driven as a kubelet drives it ---------------------
+
+# start_cri_containerd: start_containerd with contrib/containerd's handlers
+# (config.toml: "moat"; config-default.toml: the default "runc"; both with
+# BinaryName = $MOAT_RUNTIME) and the CRI plugin's own pieces a private
+# containerd must not share with the host's: network namespaces under its
+# state dir, a stub CNI network, a local sandbox image moat.local/pause:1
+# (cri_images). Names its root and state in moat.conf. Run moat_env first.
+# This sandbox lacks CAP_SYS_RESOURCE, so the pause container's oom_score_adj
+# of -998 is out of reach (for runc alone too): restrict_oom_score_adj.
+start_cri_containerd() {
+  local snippets="" f cni="$MOAT_TEST_TMP/cni"
+  test_tmp
+  for f in config.toml config-default.toml; do
+    snippets+="$(sed "s|/usr/local/sbin/moat-runtime|$MOAT_RUNTIME|" \
+      "$MOAT_SOURCE_DIR/contrib/containerd/$f")"$'\n'
+  done
+  snippets+='[plugins."io.containerd.grpc.v1.cri"]
+  stream_server_port = "0"
+  restrict_oom_score_adj = true
+  netns_mounts_under_state_dir = true
+  sandbox_image = "moat.local/pause:1"
+[plugins."io.containerd.grpc.v1.cri".cni]
+  bin_dir = "'"$cni"'/bin"
+  conf_dir = "'"$cni"'/conf"
+'
+  # cni_stub: ADD reports the address 10.88.77.2/24 on CNI_IFNAME in the pod's
+  # netns (loopback: 127.0.0.1/8) and configures nothing; DEL and CHECK succeed.
+  mkdir -m 0755 "$cni" "$cni/bin" "$cni/conf"
+  cat >"$cni/bin/moat-stub" <<'STUB'
+#!/bin/sh
+cat >/dev/null
+case "$CNI_COMMAND" in
+  ADD)
+    ip=10.88.77.2/24
+    [ "$CNI_IFNAME" = lo ] && ip=127.0.0.1/8
+    printf '{"cniVersion":"0.4.0","interfaces":[{"name":"%s","sandbox":"%s"}],"ips":[{"version":"4","address":"%s","interface":0}]}\n' \
+      "$CNI_IFNAME" "$CNI_NETNS" "$ip" ;;
+  VERSION) echo '{"cniVersion":"0.4.0","supportedVersions":["0.3.0","0.3.1","0.4.0"]}' ;;
+esac
+STUB
+  chmod 0755 "$cni/bin/moat-stub"
+  ln -s moat-stub "$cni/bin/loopback"
+  echo '{"cniVersion":"0.4.0","name":"moat-stub","plugins":[{"type":"moat-stub"}]}' \
+    >"$cni/conf/10-moat-stub.conflist"
+  start_containerd "$snippets"
+  moat_conf_jq '.containerd_root = $r | .containerd_state = $s' \
+    --arg r "$CTRD/root" --arg s "$CTRD/state"
+  ctr plugins ls | awk '$2 == "cri" {print; found = 1} END {exit !found}' | grep -qw ok ||
+    fail "the CRI plugin did not load: $(ctr plugins ls | grep -w cri) $(grep -i 'cri' "$CTRD/log" | tail -n 5)"
+  # Pods left at exit: stopped and removed before containerd stops.
+  on_exit 'for p in $(cat "$MOAT_TEST_TMP/cri-pods" 2>/dev/null); do cri remove-pod "$p" >/dev/null 2>&1; done'
+}
+
+# cri_images: moat.local/pause:1 (sleeps) and moat.local/busybox:1 (sh) in
+# containerd namespace k8s.io, where the CRI plugin looks for images.
+cri_images() {
+  local t
+  OCI_IMAGE_CMD='["/bin/sleep","100000"]' oci_image_tar "$MOAT_TEST_TMP/pause.tar" moat.local/pause:1
+  oci_image_tar "$MOAT_TEST_TMP/busybox.tar" moat.local/busybox:1
+  for t in pause busybox; do
+    command ctr --address "$CTRD/c.sock" -n k8s.io image import "$MOAT_TEST_TMP/$t.tar" >/dev/null ||
+      fail "ctr -n k8s.io image import $t failed"
+  done
+}
+
+# cri VERB ARGS...: tests/tools/cri_client.py against the private containerd.
+cri() { /usr/bin/python3 "$MOAT_SOURCE_DIR/tests/tools/cri_client.py" "$CTRD/c.sock" "$@"; }
+
+# cri_pod HANDLER NAME [POD_OPTION...]: a running pod sandbox (its logs under
+# $MOAT_TEST_TMP/cri-logs/NAME; options --namespace NS, --host-network, as
+# cri_client.py takes them); prints its id. Removed on exit.
+cri_pod() {
+  local handler="$1" name="$2" id
+  shift 2
+  [[ -d "$MOAT_TEST_TMP/cri-logs" ]] || mkdir -m 0755 "$MOAT_TEST_TMP/cri-logs"
+  id="$(cri run-pod "$handler" "$name" "$MOAT_TEST_TMP/cri-logs/$name" "$@" 2>&1)" ||
+    fail "RunPodSandbox $name (handler \"$handler\"): $id"
+  echo "$id" >>"$MOAT_TEST_TMP/cri-pods"
+  echo "$id"
+}
+
+# cri_run POD POD_NAME NAME [POD_OPTION...] [--mount HOST:CTR] -- CMD...: creates
+# and starts container NAME of the pod (image moat.local/busybox:1; the pod's
+# options again, as a kubelet sends the pod's config with each container) and
+# waits for it to exit; prints its id and exit code ("ID CODE"), then its
+# output (the message part of the CRI log lines: TIME STREAM TAG MESSAGE).
+# Fails if CreateContainer or StartContainer fails, with the error.
+cri_run() {
+  local pod="$1" pod_name="$2" name="$3" c out code
+  shift 3
+  c="$(cri create "$pod" "$pod_name" "$name" "$MOAT_TEST_TMP/cri-logs/$pod_name" \
+    moat.local/busybox:1 "$@" 2>&1)" || fail "CreateContainer $name: $c"
+  out="$(cri start "$c" 2>&1)" || fail "StartContainer $name: $out"
+  code="$(cri wait "$c")" || fail "$name did not exit"
+  echo "$c $code"
+  cut -d' ' -f4- "$MOAT_TEST_TMP/cri-logs/$pod_name/$name.log"
+}
+
 
 # --- a local registry ------------------------------------------------------------
 

@@ -5,8 +5,10 @@
 # accepts unsigned, and the app image, get restricted; a Docker label asking
 # for infra changes nothing; an exception for one digest lets a writable host
 # bind through until its `until`, and the same create is refused after it,
-# naming the exception; a warn-mode rule lets a refused container run and says
-# so in the audit record.
+# naming the exception; an exception that lets an image's root user stay root
+# holds for `docker exec` too while it lasts, and no longer once moat.conf
+# drops it; a warn-mode rule lets a refused container run and says so in the
+# audit record.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root
 need_cmd dockerd containerd jq curl skopeo gpg docker-registry
@@ -120,6 +122,17 @@ last_audit | jq -e '.expired_exceptions == ["app-etc"] and .decision == "deny"' 
   fail "audit record: $(last_audit)"
 if "$MOAT_CLI" profile rules 2>"$W/lint.err"; then fail "lint passed an expired exception"; fi
 grep -q 'exceptions\[0\] ("app-etc"): expired at' "$W/lint.err" || fail "lint: $(cat "$W/lint.err")"
+
+echo "== docker exec is held to the exceptions create applied, while moat.conf has them"
+moat_conf_jq '.exceptions += [{name: "app-root", match: {digest: $d}, grants: {user: {root: "allow"}},
+    reason: "installs packages", until: $u}]' --arg d "$APP_DIGEST" \
+  --arg u "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)"
+cid="$(docker run -d --runtime moat "$APP" sleep 600)"
+assert_eq "$(docker exec "$cid" id -u)" 0 "uid of docker exec under the exception"
+last_audit | jq -e '.verb == "exec" and .rule == "apps" and .exceptions == ["app-root"]' >/dev/null || fail "exec audit record: $(last_audit)"
+moat_conf_jq 'del(.exceptions[1])'
+assert_eq "$(docker exec "$cid" id -u)" 65534 "uid of docker exec once the exception is gone"
+docker rm -f "$cid" >/dev/null
 
 echo "== a warn-mode rule lets a refused container run, and says so"
 moat_conf_jq '.rules[2].mode = "warn"'

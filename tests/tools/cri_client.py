@@ -1,13 +1,19 @@
 #!/usr/bin/python3
-"""A minimal CRI (runtime.v1) client for containerd_test.sh: what a kubelet
+"""A minimal CRI (runtime.v1) client for the CRI tests (lib.sh cri_*): what a kubelet
 does to run one container of a pod with a RuntimeClass handler.
 
-  cri_client.py SOCKET run-pod HANDLER NAME LOG_DIR          -> pod sandbox id
-  cri_client.py SOCKET create POD POD_NAME NAME LOG_DIR IMAGE [--mount HOST:CTR] -- CMD...
-                                                             -> container id
+  cri_client.py SOCKET run-pod HANDLER NAME LOG_DIR [POD_OPTION...]  -> pod sandbox id
+  cri_client.py SOCKET create POD POD_NAME NAME LOG_DIR IMAGE [POD_OPTION...]
+                                [--mount HOST:CTR]... -- CMD...     -> container id
   cri_client.py SOCKET start ID
   cri_client.py SOCKET wait ID                               -> exit code
   cri_client.py SOCKET remove-pod POD
+
+POD_OPTION: --namespace NS (the pod's Kubernetes namespace, default
+moat-test; containerd's CRI plugin writes it into the annotation
+io.kubernetes.cri.sandbox-namespace), --host-network (the pod and its
+containers in the node's network namespace). create takes the pod's options
+again: a kubelet sends the pod's config with every container.
 
 Messages are encoded by hand (field numbers of k8s.io/cri-api's api.proto):
 no generated code, only python3-grpcio. An RPC error is printed on stderr as
@@ -75,17 +81,33 @@ def read_varint(data, i):
             return value, i
 
 
-def namespace_options():
-    # NamespaceOption: network POD (0), pid CONTAINER (1), ipc POD (0), as a
-    # kubelet sets them for a pod without host namespaces.
-    return num(2, 1)
+def namespace_options(host_network):
+    # NamespaceOption: network POD (0) or NODE (2), pid CONTAINER (1), ipc POD
+    # (0), as a kubelet sets them for a pod without (or with) hostNetwork.
+    return (num(1, 2) if host_network else b"") + num(2, 1)
 
 
-def sandbox_config(name, log_dir):
-    metadata = blob(1, name) + blob(2, "uid-" + name) + blob(3, "moat-test")
-    security = blob(1, namespace_options())  # LinuxSandboxSecurityContext
+def pod_options(args):
+    """Leading POD_OPTIONs of args: ({"namespace": ..., "host_network": ...}, rest)."""
+    opts = {"namespace": "moat-test", "host_network": False}
+    while args:
+        if args[0] == "--namespace" and len(args) > 1:
+            opts["namespace"], args = args[1], args[2:]
+        elif args[0] == "--host-network":
+            opts["host_network"], args = True, args[1:]
+        else:
+            break
+    return opts, args
+
+
+def sandbox_config(name, log_dir, opts):
+    metadata = blob(1, name) + blob(2, "uid-" + name) + blob(3, opts["namespace"])
+    security = blob(1, namespace_options(opts["host_network"]))  # LinuxSandboxSecurityContext
     linux = blob(2, security)  # LinuxPodSandboxConfig.security_context
-    return blob(1, metadata) + blob(2, name) + blob(3, log_dir) + blob(8, linux)
+    # hostname (2): as a kubelet, none for a pod on the node's network (runc
+    # cannot set one without a private UTS namespace).
+    hostname = b"" if opts["host_network"] else blob(2, name)
+    return blob(1, metadata) + hostname + blob(3, log_dir) + blob(8, linux)
 
 
 def call(channel, method, request):
@@ -101,13 +123,16 @@ def main(argv):
     sock, verb, args = argv[1], argv[2], argv[3:]
     channel = grpc.insecure_channel("unix://" + sock)
     if verb == "run-pod":
-        handler, name, log_dir = args
+        handler, name, log_dir = args[:3]
+        opts, rest = pod_options(args[3:])
+        if rest:
+            sys.exit(f"run-pod: unknown option {rest[0]}")
         reply = call(channel, "RunPodSandbox",
-                     blob(1, sandbox_config(name, log_dir)) + blob(2, handler))
+                     blob(1, sandbox_config(name, log_dir, opts)) + blob(2, handler))
         print(reply[1][0].decode())
     elif verb == "create":
         pod, pod_name, name, log_dir, image = args[:5]
-        rest = args[5:]
+        opts, rest = pod_options(args[5:])
         mounts = b""
         while rest and rest[0] == "--mount":
             host, ctr = rest[1].split(":", 1)
@@ -119,9 +144,11 @@ def main(argv):
         for word in rest[1:]:
             config += blob(3, word)
         config += mounts + blob(11, name + ".log")
-        config += blob(15, blob(2, blob(3, namespace_options())))  # linux.security_context
+        # linux.security_context.namespace_options
+        config += blob(15, blob(2, blob(3, namespace_options(opts["host_network"]))))
         reply = call(channel, "CreateContainer",
-                     blob(1, pod) + blob(2, config) + blob(3, sandbox_config(pod_name, log_dir)))
+                     blob(1, pod) + blob(2, config) +
+                     blob(3, sandbox_config(pod_name, log_dir, opts)))
         print(reply[1][0].decode())
     elif verb == "start":
         call(channel, "StartContainer", blob(1, args[0]))

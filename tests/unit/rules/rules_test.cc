@@ -104,6 +104,7 @@ TEST_CASE("rules: the signer, not the name, binds the infra profile") {
   CHECK_FALSE(d.profile.deny.host_namespaces);
   REQUIRE(d.skipped.size() == 1);
   CHECK(d.skipped[0].find("tighten-prod") != std::string::npos);
+  CHECK(d.ignored.empty());  // it did not match: nothing was ignored
 
   // The same name, signed by another key, or not trusted at all.
   Decision other = Eval(set, Signed("0000"));
@@ -127,6 +128,9 @@ TEST_CASE("rules: an untrusted label can tighten but never grant") {
   for (const auto& s : d.skipped)
     said = said || s.find("not provably stricter") != std::string::npos;
   CHECK(said);
+  REQUIRE(d.ignored.size() == 1);
+  CHECK(d.ignored[0].find("\"label-infra\": matches untrusted labels/annotations") !=
+        std::string::npos);
 
   // The infra image labelled prod: the stricter profile wins.
   Facts prod = Signed("ABCDEF0123");
@@ -150,6 +154,8 @@ TEST_CASE("rules: an untrusted rule cannot relax the mode") {
   Decision d = Eval(set, f);
   CHECK(d.rule == "all");
   CHECK(d.mode == Mode::kEnforce);
+  REQUIRE(d.ignored.size() == 1);
+  CHECK(d.ignored[0].find("mode audit is laxer than enforce: ignored") != std::string::npos);
 }
 
 TEST_CASE("rules: exceptions widen until they expire") {

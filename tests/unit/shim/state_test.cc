@@ -21,14 +21,27 @@ TEST_CASE("state: a record round-trips and is removed") {
   REQUIRE(none.ok());
   CHECK_FALSE(none->has_value());
   const Creator dead{dir.path() + "/runc", 0, ""};
-  REQUIRE(
-      SaveContainerState(dir.path(), "c1", ContainerState{"baseline", {CAP_KILL, CAP_CHOWN}}, dead)
-          .ok());
+  REQUIRE(SaveContainerState(dir.path(), "c1",
+                             ContainerState{"baseline", {CAP_KILL, CAP_CHOWN}, "", {}}, dead)
+              .ok());
   auto got = LoadContainerState(dir.path(), "c1");
   REQUIRE(got.ok());
   REQUIRE(got->has_value());
   CHECK((*got)->profile == "baseline");
   CHECK((*got)->bounding == launcher::CapSet{CAP_CHOWN, CAP_KILL});
+  CHECK((*got)->rule.empty());
+  CHECK((*got)->exceptions.empty());
+  RemoveContainerState(dir.path(), "c1");
+  // The rule and the exceptions create applied, for exec and update.
+  REQUIRE(SaveContainerState(dir.path(), "c1",
+                             ContainerState{"restricted", {}, "apps", {"app-root", "app-etc"}},
+                             dead)
+              .ok());
+  auto ruled = LoadContainerState(dir.path(), "c1");
+  REQUIRE(ruled.ok());
+  REQUIRE(ruled->has_value());
+  CHECK((*ruled)->rule == "apps");
+  CHECK((*ruled)->exceptions == std::vector<std::string>{"app-root", "app-etc"});
   RemoveContainerState(dir.path(), "c1");
   auto gone = LoadContainerState(dir.path(), "c1");
   REQUIRE(gone.ok());
@@ -64,9 +77,10 @@ TEST_CASE("state: a record stands while its create runs or its container exists"
   CHECK(me->pid == ::getpid());
   CHECK_FALSE(CreatorGone(*me, "c1"));
 
-  REQUIRE(SaveContainerState(dir.path(), "c1", ContainerState{"strict", {CAP_KILL}}, *me).ok());
-  Status second =
-      SaveContainerState(dir.path(), "c1", ContainerState{"loose", {CAP_KILL, CAP_CHOWN}}, *me);
+  REQUIRE(
+      SaveContainerState(dir.path(), "c1", ContainerState{"strict", {CAP_KILL}, "", {}}, *me).ok());
+  Status second = SaveContainerState(dir.path(), "c1",
+                                     ContainerState{"loose", {CAP_KILL, CAP_CHOWN}, "", {}}, *me);
   REQUIRE_FALSE(second.ok());
   CHECK_THAT(second.error().Describe(), Catch::Contains("is being created by process"));
   auto kept = LoadContainerState(dir.path(), "c1");
@@ -83,8 +97,9 @@ TEST_CASE("state: a record stands while its create runs or its container exists"
   REQUIRE(::waitpid(child, &status, 0) == child);
   Creator dead{root, child, me->start};
   CHECK(CreatorGone(dead, "c2"));
-  REQUIRE(SaveContainerState(dir.path(), "c2", ContainerState{"strict", {}}, dead).ok());
-  REQUIRE(SaveContainerState(dir.path(), "c2", ContainerState{"loose", {CAP_CHOWN}}, *me).ok());
+  REQUIRE(SaveContainerState(dir.path(), "c2", ContainerState{"strict", {}, "", {}}, dead).ok());
+  REQUIRE(
+      SaveContainerState(dir.path(), "c2", ContainerState{"loose", {CAP_CHOWN}, "", {}}, *me).ok());
   auto replaced = LoadContainerState(dir.path(), "c2");
   REQUIRE(replaced.ok());
   REQUIRE(replaced->has_value());
@@ -96,13 +111,14 @@ TEST_CASE("state: a record stands while its create runs or its container exists"
   runc.Write("c3/state.json", "{}");
   Creator exited_with_container{runc.path(), child, me->start};
   CHECK_FALSE(CreatorGone(exited_with_container, "c3"));
-  REQUIRE(SaveContainerState(dir.path(), "c3", ContainerState{"strict", {}}, exited_with_container)
+  REQUIRE(SaveContainerState(dir.path(), "c3", ContainerState{"strict", {}, "", {}},
+                             exited_with_container)
               .ok());
-  CHECK_FALSE(SaveContainerState(dir.path(), "c3", ContainerState{"loose", {}}, *me).ok());
+  CHECK_FALSE(SaveContainerState(dir.path(), "c3", ContainerState{"loose", {}, "", {}}, *me).ok());
 
   // A record from an older moat (no creator) is replaced.
   dir.Write("containers/c4.json", R"({"profile":"old","bounding":[]})", 0600);
-  REQUIRE(SaveContainerState(dir.path(), "c4", ContainerState{"new", {}}, *me).ok());
+  REQUIRE(SaveContainerState(dir.path(), "c4", ContainerState{"new", {}, "", {}}, *me).ok());
   auto upgraded = LoadContainerState(dir.path(), "c4");
   REQUIRE(upgraded.ok());
   REQUIRE(upgraded->has_value());
