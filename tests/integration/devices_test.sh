@@ -18,10 +18,12 @@ need_moat_runtime
 
 W="$(tmp_dir work)"
 
-# A block device of this host, by its number (the first disk in /sys/block).
+# A block device of this host, by its number: a disk with a device behind it
+# (/sys/block/*/device) if there is one, else any (loop, zram).
 BLK=""
-for d in /sys/block/*; do
-  [[ -e "$d/dev" && -b "/dev/${d##*/}" ]] || continue
+for d in /sys/block/*/device /sys/block/*/dev; do
+  d="${d%/*}"
+  [[ -b "/dev/${d##*/}" ]] || continue
   BLK="/dev/${d##*/}"
   break
 done
