@@ -1,6 +1,7 @@
 #include "launcher/profile.h"
 
 #include <algorithm>
+#include <string_view>
 
 #include "base/fs.h"
 #include "base/json_read.h"
@@ -172,12 +173,14 @@ Status ReadHostPaths(const Value& v, Profile* p) {
   return Status::Ok();
 }
 
-// major and minor: a number or "*".
+// major and minor: a number or "*" (kAnyNumber).
+constexpr std::string_view kAnyNumber = "*";
+
 Result<int64_t> ReadGrantNumber(const Value& item, const char* key, const std::string& at) {
   const Value* v = item.Find(key);
   const std::string field = at + "." + key;
   if (v == nullptr) return Error{field + ": missing (a number, or \"*\" for any)"};
-  if (v->is_string() && v->text() == "*") return DeviceNumber::kAny;
+  if (v->is_string() && v->text() == kAnyNumber) return DeviceNumber::kAny;
   if (!v->is_number()) return Error{field + ": expected a number or \"*\""};
   return json::ReadInt(*v, field, 0, UINT32_MAX);
 }
