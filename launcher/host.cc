@@ -119,13 +119,17 @@ HostLsm HostSystem::Lsm() const {
 
 std::string HostSystem::AppArmorMode(const std::string& name) const {
   auto text = ReadFileNoFollow("/sys/kernel/security/apparmor/profiles", 16u << 20);
-  if (!text.ok()) return "";
-  std::istringstream in(*text);
+  return text.ok() ? AppArmorModeIn(*text, name) : "";
+}
+
+std::string AppArmorModeIn(const std::string& profiles, const std::string& name) {
+  std::istringstream in(profiles);
   std::string line;
   while (std::getline(in, line)) {
+    // "NAME (MODE)"; NAME may itself hold spaces and parentheses.
     const size_t open = line.rfind(" (");
     if (open == std::string::npos || line.back() != ')') continue;
-    if (line.compare(0, open, name) != 0 || open != name.size()) continue;
+    if (open != name.size() || line.compare(0, open, name) != 0) continue;
     return line.substr(open + 2, line.size() - open - 3);
   }
   return "";

@@ -62,6 +62,10 @@ class HostSystem : public HostView {
   mutable std::vector<MountEntry> mounts_;
 };
 
+/// The mode of profile `name` in the text of AppArmor's `profiles` file
+/// ("docker-default (enforce)" lines); "" when it is not listed.
+std::string AppArmorModeIn(const std::string& profiles, const std::string& name);
+
 /// File names of engine API sockets, wherever they are found.
 bool IsEngineSocketName(const std::string& base);
 

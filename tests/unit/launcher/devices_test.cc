@@ -270,3 +270,19 @@ TEST_CASE("lsm: unconfined AppArmor and SELinux are refused only where the host 
     CHECK(d[0].rfind("process.selinuxLabel: none,", 0) == 0);
   }
 }
+
+TEST_CASE("lsm: AppArmor's profiles file is read by whole names") {
+  const std::string text =
+      "docker-default (enforce)\n"
+      "lax (complain)\n"
+      "/usr/bin/man (enforce)\n"
+      "odd name (x) (kill)\n"
+      "cri-containerd.apparmor.d (enforce)\n";
+  using moat::launcher::AppArmorModeIn;
+  CHECK(AppArmorModeIn(text, "docker-default") == "enforce");
+  CHECK(AppArmorModeIn(text, "lax") == "complain");
+  CHECK(AppArmorModeIn(text, "odd name (x)") == "kill");
+  CHECK(AppArmorModeIn(text, "docker").empty());
+  CHECK(AppArmorModeIn(text, "docker-default (enforce)").empty());
+  CHECK(AppArmorModeIn(text, "missing").empty());
+}
