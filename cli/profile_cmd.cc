@@ -133,10 +133,28 @@ json::Value ProfileJson(const launcher::Profile& p) {
   deny.Set("cgroup_namespace", Value::Bool(p.deny.cgroup_namespace));
   deny.Set("engine_sockets", Value::Bool(p.deny.engine_sockets));
   deny.Set("host_paths", Value::Bool(p.deny.host_paths));
+  deny.Set("devices", Value::Bool(p.deny.devices));
+  deny.Set("unconfined_lsm", Value::Bool(p.deny.unconfined_lsm));
   out.Set("deny", std::move(deny));
   out.Set("exec", Value::String(p.exec == launcher::ExecPolicy::kRefuse ? "refuse" : "reduce"));
-  out.Set("seccomp",
-          p.seccomp.empty() ? Value::String("(as requested)") : Value::String(p.seccomp));
+  out.Set("seccomp", p.seccomp_policy == launcher::SeccompPolicy::kReplace
+                         ? Value::String(p.seccomp)
+                     : p.seccomp_policy == launcher::SeccompPolicy::kUnconfined
+                         ? Value::String("unconfined")
+                         : Value::String("(as requested, refused when unconfined)"));
+  Value devices = Value::Array();
+  for (const auto& d : p.devices) {
+    Value m = Value::Object();
+    m.Set("type", Value::String(std::string(1, d.number.type)));
+    auto num = [](int64_t n) {
+      return n == launcher::DeviceNumber::kAny ? Value::String("*") : Value::Number(n);
+    };
+    m.Set("major", num(d.number.major));
+    m.Set("minor", num(d.number.minor));
+    m.Set("access", Value::String(d.access));
+    devices.Append(std::move(m));
+  }
+  out.Set("devices", std::move(devices));
   Value secrets = Value::Array();
   for (const auto& r : p.secrets) {
     Value m = Value::Object();

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "base/json_read.h"
+#include "launcher/devices.h"
 #include "launcher/process_fit.h"
 #include "launcher/spec_view.h"
 
@@ -24,30 +25,11 @@ Status CheckPrivileged(const Value& config, std::vector<std::string>* denials) {
     denials->push_back(
         "process.capabilities: holds CAP_SYS_ADMIN and CAP_SYS_MODULE (privileged container)");
   }
-  const Value* linux = config.Find("linux");
-  const Value* res = linux != nullptr ? linux->Find("resources") : nullptr;
-  const Value* devices = res != nullptr ? res->Find("devices") : nullptr;
-  if (devices == nullptr || devices->is_null()) return Status::Ok();
-  const std::string dpath = "linux.resources.devices";
-  MOAT_TRY(json::ExpectType(*devices, json::Type::kArray, dpath));
-  for (size_t i = 0; i < devices->items().size(); ++i) {
-    const Value& d = devices->items()[i];
-    const std::string at = json::Index(dpath, i);
-    MOAT_TRY(json::ExpectType(d, json::Type::kObject, at));
-    const Value* allow = d.Find("allow");
-    if (allow == nullptr) return Error{at + ".allow: missing"};
-    auto a = json::ReadBool(*allow, at + ".allow");
-    if (!a.ok()) return a.error();
-    if (!*a) continue;
-    auto wildcard = [&](const char* key) {
-      const Value* v = d.Find(key);
-      return v == nullptr || v->is_null() || (v->is_number() && v->text() == "-1");
-    };
-    const Value* type = d.Find("type");
-    bool any_type = type == nullptr || type->is_null() ||
-                    (type->is_string() && (type->text() == "a" || type->text().empty()));
-    if (any_type && wildcard("major") && wildcard("minor")) {
-      denials->push_back(at + ": grants access to every host device (privileged container)");
+  MOAT_ASSIGN_OR_RETURN(const auto rules, ReadDeviceRules(config));
+  for (const DeviceRuleView& r : rules) {
+    if (r.allow && r.number.type == 'a' && r.number.major == DeviceNumber::kAny &&
+        r.number.minor == DeviceNumber::kAny) {
+      denials->push_back(r.field + ": grants access to every host device (privileged container)");
     }
   }
   return Status::Ok();
@@ -248,6 +230,8 @@ Status CheckDenyRules(const Value& config, const Profile& profile, const HostVie
   if (profile.deny.engine_sockets || profile.deny.host_paths) {
     MOAT_TRY(CheckMounts(config, profile, host, engine_roots, denials, resolved));
   }
+  if (profile.deny.devices) MOAT_TRY(CheckDevices(config, profile, denials));
+  if (profile.deny.unconfined_lsm) MOAT_TRY(CheckLsm(config, profile, host, denials));
   return Status::Ok();
 }
 

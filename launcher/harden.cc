@@ -113,13 +113,55 @@ Status ApplyPidsLimit(Value* config, const Profile& profile, Outcome* out) {
   return Status::Ok();
 }
 
-// Replaces linux.seccomp with the profile's filter, resolved for the final
+// Why the caller's linux.seccomp confines nothing ("none", ...), or "" when
+// it does: a filter whose default and rules only allow, log or hand the
+// decision to the caller's own listener (SCMP_ACT_NOTIFY) stops no syscall.
+Result<std::string> UnconfinedFilter(const Value& config) {
+  const Value* linux = config.Find("linux");
+  const Value* sc = linux != nullptr && linux->is_object() ? linux->Find("seccomp") : nullptr;
+  if (sc == nullptr || sc->is_null()) return std::string("none (the process would run unconfined)");
+  MOAT_TRY(json::ExpectType(*sc, json::Type::kObject, "linux.seccomp"));
+  auto permissive = [](const std::string& a) {
+    return a == "SCMP_ACT_ALLOW" || a == "SCMP_ACT_LOG" || a == "SCMP_ACT_NOTIFY";
+  };
+  const Value* def = sc->Find("defaultAction");
+  if (def == nullptr) return Error{"linux.seccomp.defaultAction: missing"};
+  MOAT_ASSIGN_OR_RETURN(const std::string d, json::ReadString(*def, "linux.seccomp.defaultAction"));
+  if (!permissive(d)) return std::string();
+  const Value* rules = sc->Find("syscalls");
+  if (rules != nullptr && !rules->is_null()) {
+    MOAT_TRY(json::ExpectType(*rules, json::Type::kArray, "linux.seccomp.syscalls"));
+    for (size_t i = 0; i < rules->items().size(); ++i) {
+      const std::string at = json::Index("linux.seccomp.syscalls", i);
+      const Value& r = rules->items()[i];
+      MOAT_TRY(json::ExpectType(r, json::Type::kObject, at));
+      const Value* a = r.Find("action");
+      if (a == nullptr) return Error{at + ".action: missing"};
+      MOAT_ASSIGN_OR_RETURN(const std::string action, json::ReadString(*a, at + ".action"));
+      if (!permissive(action)) return std::string();
+    }
+  }
+  return "default " + d + " and no rule that stops a syscall (unconfined)";
+}
+
+// Replaces linux.seccomp with the profile's filter (SeccompPolicy::kReplace),
+// resolved for the final
 // bounding set (Docker resolves includes/excludes.caps against the bounding
 // set too) and compiled once here, so that what runc cannot load is refused
-// before runc runs. A caller's own filter, or none, does not count.
+// before runc runs. A caller's own filter, or none, does not count. A
+// profile without `seccomp` keeps a caller's filter that confines, and
+// refuses none or one that does not; "unconfined" leaves linux.seccomp alone.
 Status ApplySeccomp(Value* config, const Profile& profile, const HardenOptions& options,
                     Outcome* out) {
-  if (profile.seccomp.empty()) return Status::Ok();
+  if (profile.seccomp_policy == SeccompPolicy::kUnconfined) return Status::Ok();
+  if (profile.seccomp_policy == SeccompPolicy::kKeepConfined) {
+    MOAT_ASSIGN_OR_RETURN(const std::string unconfined, UnconfinedFilter(*config));
+    if (!unconfined.empty()) {
+      out->denials.push_back("linux.seccomp: " + unconfined + " and profile \"" + profile.name +
+                             "\" names no seccomp filter to put in its place");
+    }
+    return Status::Ok();
+  }
   if (!profile.seccomp_file) {
     return Error{"profile \"" + profile.name + "\": seccomp: " + profile.seccomp +
                  " was not loaded"};

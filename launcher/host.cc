@@ -102,6 +102,39 @@ Result<HostObject> HostSystem::Resolve(const std::string& path) const {
   return LocateHostObject(real.get(), dev, mount_id, Mounts());
 }
 
+HostLsm HostSystem::Lsm() const {
+  HostLsm lsm;
+  struct stat st {};
+  if (::stat("/sys/kernel/security/apparmor", &st) == 0 && S_ISDIR(st.st_mode)) {
+    auto enabled = ReadFileNoFollow("/sys/module/apparmor/parameters/enabled", 64);
+    lsm.apparmor = enabled.ok() && enabled->rfind('Y', 0) == 0;
+  }
+  for (const MountEntry& m : Mounts()) {
+    if (m.fs_type != "selinuxfs") continue;
+    auto enforce = ReadFileNoFollow(m.mount_point + "/enforce", 64);
+    lsm.selinux = lsm.selinux || (enforce.ok() && enforce->rfind('1', 0) == 0);
+  }
+  return lsm;
+}
+
+std::string HostSystem::AppArmorMode(const std::string& name) const {
+  auto text = ReadFileNoFollow("/sys/kernel/security/apparmor/profiles", 16u << 20);
+  return text.ok() ? AppArmorModeIn(*text, name) : "";
+}
+
+std::string AppArmorModeIn(const std::string& profiles, const std::string& name) {
+  std::istringstream in(profiles);
+  std::string line;
+  while (std::getline(in, line)) {
+    // "NAME (MODE)"; NAME may itself hold spaces and parentheses.
+    const size_t open = line.rfind(" (");
+    if (open == std::string::npos || line.back() != ')') continue;
+    if (open != name.size() || line.compare(0, open, name) != 0) continue;
+    return line.substr(open + 2, line.size() - open - 3);
+  }
+  return "";
+}
+
 bool IsEngineSocketName(const std::string& base) {
   static const char* const kNames[] = {
       "docker.sock",           "containerd.sock", "crio.sock",

@@ -11,6 +11,12 @@
 
 namespace moat::launcher {
 
+/// The Linux security modules this host enforces on container processes.
+struct HostLsm {
+  bool apparmor = false;  // AppArmor enabled as runc tests it: runc applies process.apparmorProfile
+  bool selinux = false;   // selinuxfs mounted and enforcing
+};
+
 class HostView {
  public:
   virtual ~HostView() = default;
@@ -28,9 +34,14 @@ class HostView {
   virtual Result<HostObject> Resolve(const std::string& path) const = 0;
   /// The mount table Resolve locates paths in.
   virtual const std::vector<MountEntry>& Mounts() const = 0;
+  /// Which LSMs confine processes here.
+  virtual HostLsm Lsm() const = 0;
+  /// The mode AppArmor holds the loaded profile `name` in ("enforce",
+  /// "complain", "kill", "unconfined"); "" when it is not loaded.
+  virtual std::string AppArmorMode(const std::string& name) const = 0;
 };
 
-//// The running host: /proc/1/ns, realpath(3), /proc/net/unix, statx(2) and
+/// The running host: /proc/1/ns, realpath(3), /proc/net/unix, statx(2) and
 /// /proc/self/mountinfo (read once, on first use).
 class HostSystem : public HostView {
  public:
@@ -39,11 +50,21 @@ class HostSystem : public HostView {
   std::vector<std::string> EngineSockets() const override;
   Result<HostObject> Resolve(const std::string& path) const override;
   const std::vector<MountEntry>& Mounts() const override;
+  /// AppArmor: /sys/kernel/security/apparmor exists and
+  /// /sys/module/apparmor/parameters/enabled starts with "Y" (runc's test).
+  /// SELinux: a selinuxfs in the mount table whose `enforce` reads "1".
+  HostLsm Lsm() const override;
+  /// From /sys/kernel/security/apparmor/profiles ("name (mode)" lines).
+  std::string AppArmorMode(const std::string& name) const override;
 
  private:
   mutable bool mounts_read_ = false;
   mutable std::vector<MountEntry> mounts_;
 };
+
+/// The mode of profile `name` in the text of AppArmor's `profiles` file
+/// ("docker-default (enforce)" lines); "" when it is not listed.
+std::string AppArmorModeIn(const std::string& profiles, const std::string& name);
 
 /// File names of engine API sockets, wherever they are found.
 bool IsEngineSocketName(const std::string& base);

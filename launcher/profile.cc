@@ -1,6 +1,7 @@
 #include "launcher/profile.h"
 
 #include <algorithm>
+#include <string_view>
 
 #include "base/fs.h"
 #include "base/json_read.h"
@@ -127,9 +128,9 @@ Status ReadTmpfs(const Value& v, Profile* p) {
 }
 
 Status ReadDeny(const Value& v, Profile* p) {
-  MOAT_TRY(json::CheckObject(
-      v, "deny",
-      {"privileged", "host_namespaces", "cgroup_namespace", "engine_sockets", "host_paths"}));
+  MOAT_TRY(json::CheckObject(v, "deny",
+                             {"privileged", "host_namespaces", "cgroup_namespace", "engine_sockets",
+                              "host_paths", "devices", "unconfined_lsm"}));
   struct {
     const char* key;
     bool* field;
@@ -137,7 +138,9 @@ Status ReadDeny(const Value& v, Profile* p) {
                {"host_namespaces", &p->deny.host_namespaces},
                {"cgroup_namespace", &p->deny.cgroup_namespace},
                {"engine_sockets", &p->deny.engine_sockets},
-               {"host_paths", &p->deny.host_paths}};
+               {"host_paths", &p->deny.host_paths},
+               {"devices", &p->deny.devices},
+               {"unconfined_lsm", &p->deny.unconfined_lsm}};
   for (auto& r : rules) {
     if (const Value* b = v.Find(r.key)) {
       auto val = json::ReadBool(*b, std::string("deny.") + r.key);
@@ -170,11 +173,54 @@ Status ReadHostPaths(const Value& v, Profile* p) {
   return Status::Ok();
 }
 
+// major and minor: a number or "*" (kAnyNumber).
+constexpr std::string_view kAnyNumber = "*";
+
+Result<int64_t> ReadGrantNumber(const Value& item, const char* key, const std::string& at) {
+  const Value* v = item.Find(key);
+  const std::string field = at + "." + key;
+  if (v == nullptr) return Error{field + ": missing (a number, or \"*\" for any)"};
+  if (v->is_string() && v->text() == kAnyNumber) return DeviceNumber::kAny;
+  if (!v->is_number()) return Error{field + ": expected a number or \"*\""};
+  return json::ReadInt(*v, field, 0, UINT32_MAX);
+}
+
+Status ReadDevices(const Value& v, Profile* p) {
+  MOAT_TRY(json::ExpectType(v, json::Type::kArray, "devices"));
+  for (size_t i = 0; i < v.items().size(); ++i) {
+    const std::string at = json::Index("devices", i);
+    const Value& item = v.items()[i];
+    MOAT_TRY(json::CheckObject(item, at, {"type", "major", "minor", "access"}));
+    DeviceGrant g;
+    auto read = json::ReadNonEmptyMember(item, "type", at);
+    if (!read.ok()) return read.error();
+    const std::string& type = *read;
+    if (type != "c" && type != "b") {
+      return Error{at + ".type: " + json::Quote(type) + " is not one of c, b"};
+    }
+    g.number.type = type[0];
+    MOAT_ASSIGN_OR_RETURN(g.number.major, ReadGrantNumber(item, "major", at));
+    MOAT_ASSIGN_OR_RETURN(g.number.minor, ReadGrantNumber(item, "minor", at));
+    if (const Value* a = item.Find("access")) {
+      MOAT_ASSIGN_OR_RETURN(g.access, json::ReadString(*a, at + ".access"));
+      bool ok = !g.access.empty();
+      for (char c : g.access) ok = ok && (c == 'r' || c == 'w' || c == 'm');
+      if (!ok) return Error{at + ".access: " + json::Quote(g.access) + " is not letters of rwm"};
+    }
+    p->devices.push_back(std::move(g));
+  }
+  return Status::Ok();
+}
+
 // A path relative to the profiles directory or absolute, without "." or ".."
 // components, so that it cannot climb out of where the operator put it.
 Status ReadSeccompKey(const Value& v, Profile* p) {
   auto s = json::ReadString(v, "seccomp");
   if (!s.ok()) return s.error();
+  if (*s == "unconfined") {
+    p->seccomp_policy = SeccompPolicy::kUnconfined;
+    return Status::Ok();
+  }
   bool ok = !s->empty() && s->back() != '/';
   for (size_t start = (*s)[0] == '/' ? 1 : 0; ok && start <= s->size();) {
     size_t end = std::min(s->find('/', start), s->size());
@@ -186,6 +232,7 @@ Status ReadSeccompKey(const Value& v, Profile* p) {
     return Error{"seccomp: \"" + *s + "\" is not a file path without empty, \".\" or \"..\" parts"};
   }
   p->seccomp = *s;
+  p->seccomp_policy = SeccompPolicy::kReplace;
   return Status::Ok();
 }
 
@@ -193,7 +240,7 @@ Status ReadProfile(const Value& root, Profile* p) {
   MOAT_TRY(json::CheckObject(
       root, "",
       {"description", "user", "capabilities", "no_new_privileges", "readonly_rootfs", "tmpfs",
-       "pids_limit", "deny", "exec", "seccomp", "secrets", "host_paths"}));
+       "pids_limit", "deny", "exec", "seccomp", "secrets", "host_paths", "devices"}));
   if (const Value* d = root.Find("description")) {
     auto s = json::ReadString(*d, "description");
     if (!s.ok()) return s.error();
@@ -232,6 +279,7 @@ Status ReadProfile(const Value& root, Profile* p) {
   }
   if (const Value* s = root.Find("seccomp")) MOAT_TRY(ReadSeccompKey(*s, p));
   if (const Value* h = root.Find("host_paths")) MOAT_TRY(ReadHostPaths(*h, p));
+  if (const Value* d = root.Find("devices")) MOAT_TRY(ReadDevices(*d, p));
   return Status::Ok();
 }
 
@@ -240,6 +288,7 @@ Status ReadProfile(const Value& root, Profile* p) {
 void Widen(Profile* profile, const Profile& grants) {
   profile->host_paths.insert(profile->host_paths.end(), grants.host_paths.begin(),
                              grants.host_paths.end());
+  profile->devices.insert(profile->devices.end(), grants.devices.begin(), grants.devices.end());
 }
 
 Result<Profile> ParseProfile(const std::string& text, const std::string& name,

@@ -13,6 +13,7 @@
 #include "launcher/caps.h"
 #include "launcher/seccomp.h"
 #include "launcher/secret_spec.h"
+#include "launcher/spec_view.h"
 
 namespace moat::launcher {
 
@@ -34,12 +35,30 @@ struct HostPathGrant {
   bool writable = false;
 };
 
+/// Devices a profile lets containers use (`devices`), beyond the set Docker
+/// gives every container (DefaultDeviceRules): a type ('c' or 'b'), a major
+/// and minor (DeviceNumber::kAny for any) and the access letters granted.
+struct DeviceGrant {
+  DeviceNumber number;
+  std::string access = "rwm";
+};
+
+/// How the profile treats linux.seccomp (`seccomp`).
+enum class SeccompPolicy {
+  kKeepConfined,  // no key: the caller's filter stays, but none or an unconfined one is refused
+  kReplace,       // a file: its filter replaces the caller's
+  kUnconfined,    // "unconfined": linux.seccomp stays as the caller sent it, even none
+};
+
 struct DenyRules {
   bool privileged = true;         // full capability set, or access to every host device
   bool host_namespaces = true;    // pid/net/ipc/uts/mount missing or joined to the host's
   bool cgroup_namespace = false;  // also require a private cgroup namespace
   bool engine_sockets = true;     // bind mounts that expose docker/containerd/crio/podman sockets
   bool host_paths = true;         // bind mounts of host objects the profile does not grant
+  bool devices = true;            // device nodes and cgroup rules beyond the defaults and `devices`
+  bool unconfined_lsm =
+      true;  // no or an unconfined AppArmor profile / SELinux type, where enforced
 };
 
 struct Profile {
@@ -64,11 +83,14 @@ struct Profile {
   /// into seccomp_file; HardenConfig refuses a profile that names one it
   /// has not got.
   std::string seccomp;
+  SeccompPolicy seccomp_policy = SeccompPolicy::kKeepConfined;
   std::shared_ptr<const SeccompFile> seccomp_file;
   std::vector<SecretRef> secrets;
   /// Host objects containers may bind, beyond what the engines create for
   /// each container (HardenOptions::engine_grants).
   std::vector<HostPathGrant> host_paths;
+  /// Devices containers may use beyond the defaults.
+  std::vector<DeviceGrant> devices;
 
   /// The capability set a process may hold under this profile, starting
   /// from `requested`.
@@ -76,7 +98,7 @@ struct Profile {
 };
 
 /// Widens `profile` by `grants` (a profile fragment, such as an exception's):
-/// its host_paths are added. Nothing else in `grants` is read.
+/// its host_paths and devices are added. Nothing else in `grants` is read.
 void Widen(Profile* profile, const Profile& grants);
 
 /// Parses a profile; `file` names it in errors ("restricted.json: capabilities.drop[1]: ...").

@@ -115,7 +115,7 @@ bool ForcedAsMuch(const std::optional<bool>& q, const std::optional<bool>& p) {
 // Every field of Profile is judged here: a field added to Profile must be
 // added too, or a hint rule naming a profile that differs in it could grant
 // more. The size check makes a new field a compile error until it is.
-static_assert(sizeof(Profile) == 392,
+static_assert(sizeof(Profile) == 424,
               "launcher::Profile changed: extend AtMostAsPermissive to judge the new field");
 
 bool AtMostAsPermissive(const Profile& q, const Profile& p, std::string* why) {
@@ -148,17 +148,26 @@ bool AtMostAsPermissive(const Profile& q, const Profile& p, std::string* why) {
   const launcher::DenyRules &qd = q.deny, &pd = p.deny;
   if ((pd.privileged && !qd.privileged) || (pd.host_namespaces && !qd.host_namespaces) ||
       (pd.cgroup_namespace && !qd.cgroup_namespace) || (pd.engine_sockets && !qd.engine_sockets) ||
-      (pd.host_paths && !qd.host_paths))
+      (pd.host_paths && !qd.host_paths) || (pd.devices && !qd.devices) ||
+      (pd.unconfined_lsm && !qd.unconfined_lsm))
     return no("deny");
   if (p.exec == launcher::ExecPolicy::kRefuse && q.exec != launcher::ExecPolicy::kRefuse)
     return no("exec");
-  if (q.seccomp != p.seccomp) return no("seccomp");
+  if (q.seccomp != p.seccomp || q.seccomp_policy != p.seccomp_policy) return no("seccomp");
   if (!q.secrets.empty() && q.name != p.name) return no("secrets");
   for (const auto& g : q.host_paths) {
     const bool covered = std::any_of(p.host_paths.begin(), p.host_paths.end(), [&](const auto& h) {
       return h.path == g.path && (h.writable || !g.writable);
     });
     if (!covered) return no("host_paths " + g.path);
+  }
+  for (const auto& g : q.devices) {
+    const bool covered = std::any_of(p.devices.begin(), p.devices.end(), [&](const auto& h) {
+      return h.number.type == g.number.type && h.number.major == g.number.major &&
+             h.number.minor == g.number.minor &&
+             g.access.find_first_not_of(h.access) == std::string::npos;
+    });
+    if (!covered) return no("devices " + launcher::DescribeDevice(g.number));
   }
   return true;
 }
@@ -181,8 +190,11 @@ Profile Widen(Profile p, const Grants& g) {
     if (key == "cgroup_namespace") p.deny.cgroup_namespace = false;
     if (key == "engine_sockets") p.deny.engine_sockets = false;
     if (key == "host_paths") p.deny.host_paths = false;
+    if (key == "devices") p.deny.devices = false;
+    if (key == "unconfined_lsm") p.deny.unconfined_lsm = false;
   }
   p.host_paths.insert(p.host_paths.end(), g.host_paths.begin(), g.host_paths.end());
+  p.devices.insert(p.devices.end(), g.devices.begin(), g.devices.end());
   return p;
 }
 

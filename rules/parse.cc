@@ -133,7 +133,7 @@ Status ReadRule(const Value& item, const std::string& path, std::set<std::string
 }
 
 Status ReadGrants(const Value& v, const std::string& path, Grants* g) {
-  MOAT_TRY(json::CheckObject(v, path, {"capabilities", "user", "deny", "host_paths"}));
+  MOAT_TRY(json::CheckObject(v, path, {"capabilities", "user", "deny", "host_paths", "devices"}));
   if (v.members().empty()) return Error{path + ": grants nothing"};
   if (const Value* c = v.Find("capabilities"))
     MOAT_TRY(json::CheckObject(*c, path + ".capabilities", {"add"}));
@@ -162,6 +162,7 @@ Status ReadGrants(const Value& v, const std::string& path, Grants* g) {
   g->caps = p->add;
   g->root = p->root;
   g->host_paths = p->host_paths;
+  g->devices = p->devices;
   return Status::Ok();
 }
 

@@ -83,13 +83,14 @@ struct Rule {
 };
 
 /// What an exception grants, in profile syntax: capabilities.add,
-/// user.root ("allow" or "remap"), deny.* set to false.
+/// user.root ("allow" or "remap"), deny.* set to false, host_paths, devices.
 struct Grants {
   launcher::CapSet caps;
   bool root_set = false;
   launcher::RootPolicy root = launcher::RootPolicy::kRefuse;
   std::vector<std::string> lifted;  // deny keys set to false
   std::vector<launcher::HostPathGrant> host_paths;
+  std::vector<launcher::DeviceGrant> devices;
   std::string text;  // as written, for explain
 };
 

@@ -25,3 +25,5 @@ install -m 0755 "$build/shim/moat-runtime" "$out/moat/bin/moat-runtime"
 [ -f "$build/moat-node" ] || { echo "installer-rootfs: no $build/moat-node (configure the build)" >&2; exit 1; }
 install -m 0755 "$build/moat-node" "$out/moat/bin/moat-node"
 install -m 0644 "$src"/profiles/*.json "$out/moat/share/profiles/"
+mkdir -p "$out/moat/share/profiles/seccomp"
+install -m 0644 "$src"/profiles/seccomp/*.json "$out/moat/share/profiles/seccomp/"

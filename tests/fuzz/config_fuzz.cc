@@ -50,6 +50,11 @@ class FuzzHost : public moat::launcher::HostView {
             .value();
     return mounts;
   }
+  // Both LSMs enforced, so that their checks see fuzzed labels.
+  moat::launcher::HostLsm Lsm() const override { return {true, true}; }
+  std::string AppArmorMode(const std::string& name) const override {
+    return name == "complaining" ? "complain" : "enforce";
+  }
 };
 
 // The shipped profiles' shapes, and one that uses every other knob.
@@ -68,7 +73,8 @@ const char* const kProfiles[] = {
                          "allow": ["CHOWN", "KILL", "NET_BIND_SERVICE"]},
         "no_new_privileges": false, "readonly_rootfs": true,
         "tmpfs": [{"path": "/run"}, {"path": "/tmp/./b//"}], "pids_limit": 1,
-        "deny": {"cgroup_namespace": true, "privileged": false}, "exec": "refuse"})",
+        "deny": {"cgroup_namespace": true, "privileged": false}, "exec": "refuse",
+        "devices": [{"type": "b", "major": 8, "minor": "*", "access": "r"}]})",
 };
 
 const std::vector<Profile>& Profiles() {

@@ -226,7 +226,8 @@ else
   echo "$out"
   for f in usr/local/sbin/moat-runtime:755 usr/local/sbin/moat-node:755 etc/moat/moat.conf:644 etc/moat/policy.json:644 \
     etc/moat/registries.d/moat.yaml:644 etc/moat/keys/release.gpg:644 \
-    etc/moat/profiles/restricted.json:644 etc/moat/profiles/baseline.json:644; do
+    etc/moat/profiles/restricted.json:644 etc/moat/profiles/baseline.json:644 \
+    etc/moat/profiles/seccomp/default.json:644 etc/moat/profiles/seccomp/runtime-default.json:644; do
     assert_eq "$(stat -c '%a %u %g' "$H/${f%:*}" 2>&1)" "${f#*:} 0 0" "/${f%:*}: mode and owner"
   done
   cmp -s "$H/usr/local/sbin/moat-runtime" "$MOAT_RUNTIME" || fail "installed moat-runtime differs from the build's"

@@ -11,7 +11,7 @@ need_moat_runtime
 P="$(tmp_dir prefix)"
 cmake --install "$MOAT_BUILD_DIR" --prefix "$P" >/dev/null || fail "cmake --install failed"
 for f in sbin/moat-runtime share/moat/profiles/restricted.json share/moat/profiles/baseline.json \
-  share/moat/profiles/seccomp/default.json \
+  share/moat/profiles/seccomp/default.json share/moat/profiles/seccomp/runtime-default.json \
   share/man/man8/moat-runtime.8 share/man/man5/moat.conf.5 share/man/man5/moat-profile.5 \
   share/man/man5/moat-policy.5 share/bash-completion/completions/moat \
   share/bash-completion/completions/moat-runtime libexec/moat/moat-sweep \

@@ -21,13 +21,15 @@ gcc -static -O2 -o "$W/probe" "$MOAT_SOURCE_DIR/tests/integration/seccomp_probe.
 UNFILTERED='unshare=EINVAL mount=ENOENT keyctl=EOPNOTSUPP ptrace=ESRCH bpf=EINVAL'
 DENIED='unshare=EPERM mount=EPERM keyctl=EPERM ptrace=EPERM bpf=EPERM'
 
-# Profiles: the shipped ones, restricted without its seccomp key (the
-# control), and a Docker-format file named by absolute path whose rules
+# Profiles: the shipped ones, restricted with "seccomp": "unconfined" (the
+# control), restricted without its seccomp key (refuses a bundle without a
+# filter), and a Docker-format file named by absolute path whose rules
 # depend on CAP_SYS_ADMIN.
 P="$W/profiles"
 mkdir -m 0755 "$P" "$P/seccomp"
 install -m 0644 "$MOAT_SOURCE_DIR/profiles/restricted.json" "$P/restricted.json"
 install -m 0644 "$MOAT_SOURCE_DIR/profiles/seccomp/default.json" "$P/seccomp/default.json"
+jq '.seccomp = "unconfined"' "$P/restricted.json" >"$P/unconfined.json"
 jq 'del(.seccomp)' "$P/restricted.json" >"$P/noseccomp.json"
 jq '.syscalls += [
       {"names": ["unshare", "mount"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_SYS_ADMIN"]}},
@@ -53,10 +55,17 @@ run_in() { # run_in PROFILE BUNDLE: moat run, stdout and stderr
 
 echo "== without a filter the kernel answers (the control)"
 B="$(bundle control '["sh","-c","grep ^Seccomp: /proc/self/status; probe"]')"
-out="$(run_in noseccomp "$B")" || fail "control run failed: $out"
+out="$(run_in unconfined "$B")" || fail "control run failed: $out"
 echo "$out"
 assert_match "$out" $'Seccomp:\t0' "no filter in the control"
 assert_match "$out" "$UNFILTERED" "kernel errnos without a filter"
+
+echo "== a profile that names no filter refuses a bundle without one"
+B="$(bundle nofilter '["true"]')"
+out="$(run_in noseccomp "$B")" && fail "a bundle without a filter ran under noseccomp: $out"
+echo "$out" | tail -n1
+assert_match "$out" 'linux.seccomp: none \(the process would run unconfined\) and profile "noseccomp" names no seccomp filter to put in its place' \
+  "refusal without a filter"
 
 echo "== restricted: the default-deny filter says EPERM"
 B="$(bundle restricted '["sh","-c","grep ^Seccomp: /proc/self/status; probe; unshare -U true"]')"

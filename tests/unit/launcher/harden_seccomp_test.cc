@@ -132,3 +132,62 @@ TEST_CASE("harden: filters that compiled are remembered in the cache directory")
     CHECK(moat::testing::ReadFileText(entry) == key);
   }
 }
+
+TEST_CASE("harden: no container leaves without a seccomp filter") {
+  moat::testing::FakeHost host;
+  auto config_with = [](const std::string& edit) {
+    auto c =
+        Parse(R"({"process":{"user":{"uid":1000}},"root":{"path":"rootfs"},"linux":{"namespaces":[
+    {"type":"pid"},{"type":"network"},{"type":"ipc"},{"type":"uts"},{"type":"mount"}])" +
+              edit + "}}");
+    REQUIRE(c.ok());
+    return *c;
+  };
+  SECTION("baseline gets the runtime-default filter for seccomp=unconfined") {
+    moat::launcher::Profile baseline = moat::testing::LoadSourceProfile("baseline");
+    CHECK(baseline.seccomp == "seccomp/runtime-default.json");
+    auto config = config_with("");
+    auto out = moat::launcher::HardenConfig(&config, baseline, host);
+    REQUIRE(out.ok());
+    CHECK(out->denials.empty());
+    CHECK(config.Find("linux")->Find("seccomp")->Find("defaultAction")->text() == "SCMP_ACT_ERRNO");
+  }
+  SECTION("a profile that names no filter keeps a confining one and refuses none") {
+    auto p = moat::launcher::ParseProfile(R"({"user": {"root": "allow"}})", "custom", "c.json");
+    REQUIRE(p.ok());
+    auto [edit, want] = GENERATE(table<std::string, std::string>({
+        {"", "linux.seccomp: none (the process would run unconfined)"},
+        {R"(,"seccomp":null)", "linux.seccomp: none (the process would run unconfined)"},
+        {R"(,"seccomp":{"defaultAction":"SCMP_ACT_ALLOW"})",
+         "linux.seccomp: default SCMP_ACT_ALLOW and no rule that stops a syscall (unconfined)"},
+        {R"(,"seccomp":{"defaultAction":"SCMP_ACT_LOG","syscalls":[{"names":["mount"],"action":"SCMP_ACT_NOTIFY"}]})",
+         "linux.seccomp: default SCMP_ACT_LOG and no rule that stops a syscall (unconfined)"},
+        {R"(,"seccomp":{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mount"],"action":"SCMP_ACT_ERRNO"}]})",
+         ""},
+        {R"(,"seccomp":{"defaultAction":"SCMP_ACT_ERRNO"})", ""},
+    }));
+    CAPTURE(edit);
+    auto config = config_with(edit);
+    const std::string before = moat::json::Serialize(config);
+    auto out = moat::launcher::HardenConfig(&config, *p, host);
+    REQUIRE(out.ok());
+    if (want.empty()) {
+      CHECK(out->denials.empty());
+    } else {
+      CHECK(out->denials == std::vector<std::string>{
+                                want + " and profile \"custom\" names no seccomp filter to put "
+                                       "in its place"});
+    }
+    CHECK(moat::json::Serialize(config) == before);
+  }
+  SECTION("\"seccomp\": \"unconfined\" leaves linux.seccomp as sent, even none") {
+    auto p = moat::launcher::ParseProfile(R"({"seccomp": "unconfined"})", "custom", "c.json");
+    REQUIRE(p.ok());
+    CHECK(p->seccomp_policy == moat::launcher::SeccompPolicy::kUnconfined);
+    auto config = config_with("");
+    auto out = moat::launcher::HardenConfig(&config, *p, host);
+    REQUIRE(out.ok());
+    CHECK(out->denials.empty());
+    CHECK(config.Find("linux")->Find("seccomp") == nullptr);
+  }
+}

@@ -58,6 +58,16 @@ class FakeHost : public launcher::HostView {
     return mounts_;
   }
   std::vector<std::string> missing;
+  /// The LSMs this host enforces, and AppArmor's loaded profiles by name.
+  launcher::HostLsm lsm;
+  std::vector<std::pair<std::string, std::string>> apparmor_modes = {{"docker-default", "enforce"}};
+  launcher::HostLsm Lsm() const override { return lsm; }
+  std::string AppArmorMode(const std::string& name) const override {
+    for (const auto& [n, mode] : apparmor_modes) {
+      if (n == name) return mode;
+    }
+    return "";
+  }
 
  private:
   mutable std::vector<MountEntry> mounts_;

@@ -232,6 +232,35 @@ TEST_CASE("rules: an exception's host_paths grant widens the profile by that pat
   CHECK(w.deny.host_paths);  // the rule stays; only the path is granted
 }
 
+TEST_CASE("rules: an exception grants one device, parsed in profile syntax") {
+  RuleSet set = Parse(R"({"exceptions": [
+    {"name": "disk-reader", "match": {"engine": "docker"},
+     "grants": {"devices": [{"type": "b", "major": 8, "minor": 0, "access": "r"}]},
+     "reason": "backup agent reads /dev/sda", "until": "2030-01-01T00:00:00Z"}]})");
+  moat::rules::Facts f;
+  f.engine = "docker";
+  Decision d = Eval(set, f);
+  REQUIRE(d.applied.size() == 1);
+  REQUIRE(d.profile.devices.size() == 1);
+  CHECK(d.profile.devices[0].number.type == 'b');
+  CHECK(d.profile.devices[0].number.major == 8);
+  CHECK(d.profile.devices[0].access == "r");
+  CHECK(d.profile.deny.devices);  // the rule stays; only that device is granted
+  // A device grant the bound lacks, or has with fewer letters, is more.
+  Profile r = Shipped("restricted");
+  std::string why;
+  CHECK_FALSE(moat::rules::AtMostAsPermissive(d.profile, r, &why));
+  CHECK(why == "devices block device 8:0");
+  Profile rw = d.profile;
+  rw.devices[0].access = "rw";
+  CHECK(moat::rules::AtMostAsPermissive(d.profile, rw, &why));
+  CHECK_FALSE(moat::rules::AtMostAsPermissive(rw, d.profile, &why));
+  Profile lifted = r;
+  lifted.deny.devices = false;
+  CHECK_FALSE(moat::rules::AtMostAsPermissive(lifted, r, &why));
+  CHECK(why == "deny");
+}
+
 TEST_CASE("rules: errors name the field") {
   auto e = GENERATE(table<std::string, std::string>({
       {R"({"rules": [{"name": "a", "match": {"engine": "lxc"}, "profile": "p"}]})",
