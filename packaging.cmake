@@ -63,7 +63,14 @@ container it checks the image's signatures against containers-policy.json, refus
 what the operator's hardening profile forbids, rewrites config.json to the profile,
 writes an audit record, and then executes runc. moat is the operator's CLI.")
 set(CPACK_PACKAGING_INSTALL_PREFIX "${CMAKE_INSTALL_PREFIX}")
-set(CPACK_STRIP_FILES ON)
+# The package's binaries are stripped. With debug info in the build
+# (RelWithDebInfo, the default build type, or Debug) CPack moves it into a
+# second package beside the .deb, moat-dbgsym_<version>_<arch>.ddeb, as
+# /usr/lib/debug/.build-id/xx/yyyy.debug, found by gdb through the binary's
+# build ID; a Release or MinSizeRel tree is stripped when CPack installs it
+# (CMakeLists.txt) and gives the .deb alone. CPACK_STRIP_FILES would strip
+# before CPack can split the debug info off: it stays unset.
+set(CPACK_DEBIAN_DEBUGINFO_PACKAGE ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "runc")

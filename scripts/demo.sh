@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up a Debian 12 machine (as root), builds moat and shows its main job
+# Sets up a Debian 12 machine, builds moat and shows its main job
 # with a real, private dockerd that has moat-runtime as a runtime, a local
 # registry on 127.0.0.1 and a GPG signing key:
 #  - an image pulled from the registry and signed runs, hardened (non-root, no
@@ -11,12 +11,20 @@
 #  - `docker exec -u 0 --privileged` into the hardened container stays hardened;
 #  - the audit log records each decision.
 #
-#   sudo bash scripts/demo.sh
+# Needs root: run it as root as it is, or as a user with sudo (it runs itself
+# again through sudo).
+#
+#   bash scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=common.sh
+source scripts/common.sh
+as_root "$@"
 bash scripts/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" >/dev/null
+# The build scripts/test.sh makes too (MOAT_WERROR as that tree has it, off in
+# a new one); the output in build/build.log, shown if the build fails.
+echo "== building moat (Release) in build/"
+build_quietly build -DCMAKE_BUILD_TYPE=Release
 
 export MOAT_SOURCE_DIR="$PWD" MOAT_BUILD_DIR="$PWD/build"
 # shellcheck source=../tests/integration/lib.sh

@@ -45,7 +45,7 @@ for t in "${targets[@]}"; do
 done
 
 echo "== build ($build: clang, libFuzzer, ASan+UBSan)"
-cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DMOAT_FUZZ=ON \
+cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DMOAT_FUZZ=ON -DMOAT_WERROR=ON \
   -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" >/dev/null
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]/%/_fuzz}"
 

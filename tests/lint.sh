@@ -30,7 +30,11 @@ fi
 mapfile -t units < <(printf '%s\n' "${files[@]}" | grep -E '^(base|cli|launcher|rules|secrets|shim|verify)/.*\.cc$')
 echo "clang-tidy: ${#units[@]} translation units"
 rc=0
+# compile_commands.json holds the compiler's flags: a gcc build's -Wno-restrict
+# (CMakeLists.txt) is not clang's, and clang warns about it in every unit
+# (hidden today by .clang-tidy's "-*", not if a check list shows diagnostics).
 printf '%s\n' "${units[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy -p "$build" --quiet \
+  --extra-arg=-Wno-unknown-warning-option \
   >"$build/clang-tidy.log" 2>&1 || rc=$?
 if ((rc != 0)) || grep -qE 'error:|warning:' "$build/clang-tidy.log"; then
   grep -E -A3 'error:|warning:' "$build/clang-tidy.log" || cat "$build/clang-tidy.log"

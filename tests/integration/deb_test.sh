@@ -9,9 +9,12 @@
 # runc package installed into the same root: runc moves aside, the node's
 # runc is moat-runtime, moat.conf names the moved runc, a runc upgrade lands
 # aside, restore leaves the tree as it was, and removing moat restores too.
+# The packaged binaries are stripped; a build with debug info (RelWithDebInfo,
+# Debug) gives moat-dbgsym_*.ddeb beside the .deb, holding each binary's debug
+# info under its build ID, and a Release or MinSizeRel build gives none.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root
-need_cmd cpack dpkg dpkg-deb jq "$RUNC"
+need_cmd cpack dpkg dpkg-deb jq readelf "$RUNC"
 need_moat_runtime
 [[ -f "$MOAT_BUILD_DIR/CPackConfig.cmake" ]] || fail "no CPackConfig.cmake in $MOAT_BUILD_DIR"
 
@@ -78,6 +81,33 @@ assert_match "$out" '^moat-runtime version [0-9.]+'$'\n''runc version ' "moat-ru
 out="$("$R/$p/bin/moat" --version)" || fail "moat --version failed: $out"
 echo "$out"
 assert_match "$out" '^moat [0-9.]+$' "moat --version"
+
+echo "== stripped, the debug info in the -dbgsym package"
+bins=("$p/sbin/moat-runtime" "$p/bin/moat")
+for b in "${bins[@]}"; do
+  assert_stripped "$R/$b" "/$b in the .deb"
+done
+ddebs=("$W"/out/moat-dbgsym_*.ddeb)
+if elf_has_section "$MOAT_RUNTIME" .debug_info; then
+  ((${#ddebs[@]} == 1)) || fail "a build with debug info: want one moat-dbgsym_*.ddeb in $W/out, got: ${ddebs[*]:-none}"
+  DDEB="${ddebs[0]}"
+  echo "$(basename "$DDEB"): $(stat -c %s "$DDEB") bytes"
+  assert_eq "$(dpkg-deb -f "$DDEB" Package)" moat-dbgsym "the debug package's name"
+  assert_match "$(dpkg-deb -f "$DDEB" Depends)" '^moat \(= ' "the debug package's Depends"
+  D="$W/dbgsym"
+  dpkg-deb -x "$DDEB" "$D"
+  for b in "${bins[@]}"; do
+    id="$(elf_build_id "$R/$b")"
+    dbg="$D/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug"
+    [[ -f "$dbg" ]] || fail "/$b: build ID $id, no ${dbg#"$D"} in the debug package"
+    assert_eq "$(elf_build_id "$dbg")" "$id" "the build ID of ${dbg#"$D"}"
+    elf_has_section "$dbg" .debug_info || fail "${dbg#"$D"}: no .debug_info"
+  done
+  echo "ok: the debug info of ${#bins[@]} binaries, by build ID"
+else
+  ((${#ddebs[@]} == 0)) || fail "a build without debug info made a debug package: ${ddebs[*]}"
+  echo "ok: no debug info in the build, no debug package"
+fi
 conf="$(<"$R/etc/moat/moat.conf")"
 assert_eq "$(jq -r .profiles_dir <<<"$conf")" "$prefix/share/moat/profiles" \
   "the packaged moat.conf names the packaged profiles"

@@ -115,6 +115,31 @@ assert_hardened() {
   assert_match "$1" $'\ntmp-rw' "$what: writable /tmp"
 }
 
+# --- ELF binaries --------------------------------------------------------------
+
+# elf_has_section FILE SECTION: FILE (an ELF file) has a section named SECTION.
+elf_has_section() {
+  local out
+  out="$(readelf -S -W "$1")" || fail "readelf -S $1 failed"
+  grep -qE "\] +${2//./\\.} " <<<"$out"
+}
+
+# assert_stripped FILE [WHAT]: FILE has no symbol table and no debug info.
+assert_stripped() {
+  local s
+  for s in .symtab .debug_info; do
+    ! elf_has_section "$1" "$s" || fail "${2:-$1}: has $s (not stripped)"
+  done
+}
+
+# elf_build_id FILE: the GNU build ID of FILE, in hex.
+elf_build_id() {
+  local id
+  id="$(readelf -n -W "$1" | sed -n 's/.*Build ID: *\([0-9a-f]\{16,\}\)$/\1/p')"
+  [[ -n "$id" ]] || fail "no build ID in $1"
+  echo "$id"
+}
+
 # --- cleanup -----------------------------------------------------------------
 
 _MOAT_CLEANUPS=()
