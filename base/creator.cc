@@ -30,11 +30,9 @@ std::string StartTime(int64_t pid) {
 
 Result<json::Value> ReadRecordAt(int dirfd, const std::string& name, const std::string& display,
                                  size_t max_bytes) {
-  auto fd = OpenRegularAt(dirfd, name, display);
-  if (!fd.ok()) return fd.error();
-  auto text = ReadFd(fd->get(), display, max_bytes);
-  if (!text.ok()) return text.error();
-  auto doc = json::Parse(*text);
+  MOAT_ASSIGN_OR_RETURN(auto fd, OpenRegularAt(dirfd, name, display));
+  MOAT_ASSIGN_OR_RETURN(auto text, ReadFd(fd.get(), display, max_bytes));
+  auto doc = json::Parse(text);
   if (!doc.ok()) return doc.error().Wrap(display);
   return doc;
 }

@@ -56,14 +56,12 @@ Result<std::string> ReadFd(int fd, const std::string& display, size_t max_bytes)
 Result<std::string> ReadFileNoFollow(const std::string& path, size_t max_bytes,
                                      struct stat* st_out) {
   auto [dir, base] = SplitPath(path);
-  auto dfd = OpenDir(dir);
-  if (!dfd.ok()) return dfd.error();
-  auto fd = OpenRegularAt(dfd->get(), base, path);
-  if (!fd.ok()) return fd.error();
-  if (st_out != nullptr && ::fstat(fd->get(), st_out) != 0) {
+  MOAT_ASSIGN_OR_RETURN(auto dfd, OpenDir(dir));
+  MOAT_ASSIGN_OR_RETURN(auto fd, OpenRegularAt(dfd.get(), base, path));
+  if (st_out != nullptr && ::fstat(fd.get(), st_out) != 0) {
     return ErrnoError(path + ": cannot stat");
   }
-  return ReadFd(fd->get(), path, max_bytes);
+  return ReadFd(fd.get(), path, max_bytes);
 }
 
 Status CheckRootOwned(const struct stat& st, const std::string& display) {

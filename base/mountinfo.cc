@@ -149,11 +149,9 @@ Result<std::vector<std::string>> SplitLowerDirs(std::string_view lowerdir) {
 
 Result<OverlayMount> ReadOverlayMount(const std::string& mountinfo,
                                       const std::string& mount_point) {
-  auto text = ReadFileNoFollow(mountinfo, kMaxMountInfo);
-  if (!text.ok()) return text.error();
-  auto mounts = ParseMountInfo(*text, mountinfo);
-  if (!mounts.ok()) return mounts.error();
-  auto m = TopMountAt(*mounts, mount_point);
+  MOAT_ASSIGN_OR_RETURN(auto text, ReadFileNoFollow(mountinfo, kMaxMountInfo));
+  MOAT_ASSIGN_OR_RETURN(auto mounts, ParseMountInfo(text, mountinfo));
+  auto m = TopMountAt(mounts, mount_point);
   if (!m.has_value()) {
     return Error{mount_point + ": nothing is mounted there (" + mountinfo + ")"};
   }

@@ -126,19 +126,17 @@ int RunRun(const std::vector<std::string>& args) {
     const std::string dir = base + "/" + id;
     if (::mkdir(dir.c_str(), 0700) != 0) return ErrnoError(dir + ": cannot create");
     priv.dir = dir;
-    auto fd = OpenDir(dir);
-    if (!fd.ok()) return fd.error();
-    MOAT_TRY(ReplaceFileAt(fd->get(), "config.json", json::Serialize(plan->config), nullptr,
+    MOAT_ASSIGN_OR_RETURN(auto fd, OpenDir(dir));
+    MOAT_TRY(ReplaceFileAt(fd.get(), "config.json", json::Serialize(plan->config), nullptr,
                            dir + "/config.json"));
     // This process runs the container (runc run, foreground) to its end.
-    auto creator = ThisCreator(RuntimeRoot("", config->runtime));
-    if (!creator.ok()) return creator.error();
+    MOAT_ASSIGN_OR_RETURN(auto creator, ThisCreator(RuntimeRoot("", config->runtime)));
     shim::ContainerState state{plan->profile.name,
                                plan->outcome.bounding,
                                plan->rule.rule.empty() ? "default" : plan->rule.rule,
                                {}};
     for (const rules::Exception* e : plan->rule.applied) state.exceptions.push_back(e->name);
-    return shim::SaveContainerState(config->state_dir, id, state, *creator);
+    return shim::SaveContainerState(config->state_dir, id, state, creator);
   };
   Status decided = shim::Decide(ctx, rec, plan->denials, plan->outcome.changes, apply);
   if (!decided.ok()) return Fail(decided.error(), kExitDeny);

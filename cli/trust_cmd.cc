@@ -46,21 +46,19 @@ constexpr const char* kUsage =
 
 /// What one signature file is, or why it cannot be imported.
 Result<std::string> Describe(const verify::StoredSignature& sig, const std::string& digest) {
-  auto blob = verify::ParseSignatureBlob(sig.bytes, sig.path);
-  if (!blob.ok()) return blob.error();
-  if (blob->format == verify::SignatureFormat::kSimpleSigning)
+  MOAT_ASSIGN_OR_RETURN(auto blob, verify::ParseSignatureBlob(sig.bytes, sig.path));
+  if (blob.format == verify::SignatureFormat::kSimpleSigning)
     return std::string("GPG simple signing (payload checked at create)");
-  auto s = verify::ParseSigstoreJson(blob->data, sig.path);
-  if (!s.ok()) return s.error();
-  if (!s->IsSignature())
-    return Error{sig.path + ": mimeType: " + json::Quote(s->mime_type) + " is not a signature"};
-  auto p = verify::ParsePayload(s->payload, verify::PayloadKind::kCosign, sig.path + ": payload");
-  if (!p.ok()) return p.error();
-  if (p->docker_manifest_digest != digest) {
+  MOAT_ASSIGN_OR_RETURN(auto s, verify::ParseSigstoreJson(blob.data, sig.path));
+  if (!s.IsSignature())
+    return Error{sig.path + ": mimeType: " + json::Quote(s.mime_type) + " is not a signature"};
+  MOAT_ASSIGN_OR_RETURN(auto p, verify::ParsePayload(s.payload, verify::PayloadKind::kCosign,
+                                                     sig.path + ": payload"));
+  if (p.docker_manifest_digest != digest) {
     return Error{sig.path + ": payload: critical.image.docker-manifest-digest: signs " +
-                 p->docker_manifest_digest + ", not manifest.json's " + digest};
+                 p.docker_manifest_digest + ", not manifest.json's " + digest};
   }
-  return "sigstore, for " + json::Quote(p->docker_reference);
+  return "sigstore, for " + json::Quote(p.docker_reference);
 }
 
 int Import(const std::vector<std::string>& args) {

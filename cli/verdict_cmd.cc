@@ -91,12 +91,11 @@ Result<std::pair<std::string, verify::VerdictStoreOptions>> TargetStore(const Fl
     options.require_root_owned = false;
     return std::make_pair(flags.Get("store"), options);
   }
-  auto config = shim::LoadConfig();
-  if (!config.ok()) return config.error();
-  if (!config->verdicts) {
-    return Error{config->file + ": verdicts: not configured (give --store DIR)"};
+  MOAT_ASSIGN_OR_RETURN(auto config, shim::LoadConfig());
+  if (!config.verdicts) {
+    return Error{config.file + ": verdicts: not configured (give --store DIR)"};
   }
-  return std::make_pair(config->verdicts->store, options);
+  return std::make_pair(config.verdicts->store, options);
 }
 
 Result<std::string> ImageDigest(const Flags& flags) {

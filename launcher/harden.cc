@@ -18,9 +18,7 @@ Status ApplyReadonlyRoot(Value* config, const Profile& profile, Outcome* out) {
   MOAT_TRY(json::ExpectType(*root, json::Type::kObject, "root"));
   bool have = false;
   if (const Value* ro = root->Find("readonly"); ro != nullptr && !ro->is_null()) {
-    auto b = json::ReadBool(*ro, "root.readonly");
-    if (!b.ok()) return b.error();
-    have = *b;
+    MOAT_ASSIGN_OR_RETURN(have, json::ReadBool(*ro, "root.readonly"));
   }
   if (have) return Status::Ok();
   root->Set("readonly", Value::Bool(true));
@@ -60,15 +58,14 @@ Status ApplyTmpfs(Value* config, const Profile& profile, Outcome* out) {
       MOAT_TRY(json::ExpectType(m, json::Type::kObject, at));
       const Value* d = m.Find("destination");
       if (d == nullptr) return Error{at + ".destination: missing"};
-      auto dest = json::ReadString(*d, at + ".destination");
-      if (!dest.ok()) return dest.error();
-      const std::string clean = CleanPath(*dest);
+      MOAT_ASSIGN_OR_RETURN(auto dest, json::ReadString(*d, at + ".destination"));
+      const std::string clean = CleanPath(dest);
       present = present || clean == path;
       if (IsBelow(path, clean)) {
         first_below = kNone;
       } else if (IsBelow(clean, path) && first_below == kNone) {
         first_below = i;
-        below = *dest;
+        below = dest;
       }
     }
     if (present) continue;
@@ -102,9 +99,9 @@ Status ApplyPidsLimit(Value* config, const Profile& profile, Outcome* out) {
   MOAT_TRY(json::ExpectType(pids, json::Type::kObject, "linux.resources.pids"));
   std::string before = "unset";
   if (const Value* l = pids.Find("limit"); l != nullptr && !l->is_null()) {
-    auto n = json::ReadInt(*l, "linux.resources.pids.limit", INT64_MIN, INT64_MAX);
-    if (!n.ok()) return n.error();
-    if (*n > 0 && *n <= *profile.pids_limit) return Status::Ok();
+    MOAT_ASSIGN_OR_RETURN(auto n,
+                          json::ReadInt(*l, "linux.resources.pids.limit", INT64_MIN, INT64_MAX));
+    if (n > 0 && n <= *profile.pids_limit) return Status::Ok();
     before = l->text();
   }
   pids.Set("limit", Value::Number(*profile.pids_limit));

@@ -13,9 +13,8 @@ Result<CapSet> ReadCapArray(const Value& v, const std::string& path) {
   CapSet out;
   for (size_t i = 0; i < v.items().size(); ++i) {
     const std::string at = json::Index(path, i);
-    auto name = json::ReadString(v.items()[i], at);
-    if (!name.ok()) return name.error();
-    auto c = CapFromName(*name);
+    MOAT_ASSIGN_OR_RETURN(auto name, json::ReadString(v.items()[i], at));
+    auto c = CapFromName(name);
     if (!c.ok()) return c.error().Wrap(at);
     out.insert(*c);
   }
@@ -23,9 +22,8 @@ Result<CapSet> ReadCapArray(const Value& v, const std::string& path) {
 }
 
 Result<uint32_t> ReadUint32(const Value& v, const std::string& path) {
-  auto n = json::ReadInt(v, path, 0, 4294967295LL);
-  if (!n.ok()) return n.error();
-  return static_cast<uint32_t>(*n);
+  MOAT_ASSIGN_OR_RETURN(auto n, json::ReadInt(v, path, 0, 4294967295LL));
+  return static_cast<uint32_t>(n);
 }
 
 namespace {
@@ -52,14 +50,10 @@ Status FitUser(Value* process, const std::string& path, const Profile& profile,
   uint32_t uid = 0, gid = 0;
   if (user != nullptr) {
     if (const Value* u = user->Find("uid")) {
-      auto r = ReadUint32(*u, json::Field(upath, "uid"));
-      if (!r.ok()) return r.error();
-      uid = *r;
+      MOAT_ASSIGN_OR_RETURN(uid, ReadUint32(*u, json::Field(upath, "uid")));
     }
     if (const Value* g = user->Find("gid")) {
-      auto r = ReadUint32(*g, json::Field(upath, "gid"));
-      if (!r.ok()) return r.error();
-      gid = *r;
+      MOAT_ASSIGN_OR_RETURN(gid, ReadUint32(*g, json::Field(upath, "gid")));
     }
   }
   out->uid = uid;
@@ -104,9 +98,7 @@ Status FitCaps(Value* process, const std::string& path, const Profile& profile,
     const std::string spath = json::Field(cpath, set);
     CapSet have;
     if (const Value* arr = updated.Find(set); arr != nullptr && !arr->is_null()) {
-      auto r = ReadCapArray(*arr, spath);
-      if (!r.ok()) return r.error();
-      have = *r;
+      MOAT_ASSIGN_OR_RETURN(have, ReadCapArray(*arr, spath));
     }
     CapSet want = profile.Apply(have);
     if (opts.ceiling != nullptr) {
@@ -145,9 +137,7 @@ Status FitNoNewPrivileges(Value* process, const std::string& path, const Profile
   const std::string npath = json::Field(path, "noNewPrivileges");
   bool have = false;
   if (const Value* v = process->Find("noNewPrivileges"); v != nullptr && !v->is_null()) {
-    auto b = json::ReadBool(*v, npath);
-    if (!b.ok()) return b.error();
-    have = *b;
+    MOAT_ASSIGN_OR_RETURN(have, json::ReadBool(*v, npath));
   }
   if (have) return Status::Ok();
   process->Set("noNewPrivileges", Value::Bool(true));

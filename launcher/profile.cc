@@ -26,11 +26,10 @@ namespace {
 using json::Value;
 
 Result<CapSet> ReadCaps(const Value& v, const std::string& path, bool allow_all) {
-  auto names = json::ReadStringArray(v, path);
-  if (!names.ok()) return names.error();
+  MOAT_ASSIGN_OR_RETURN(auto names, json::ReadStringArray(v, path));
   CapSet out;
-  for (size_t i = 0; i < names->size(); ++i) {
-    const std::string& n = (*names)[i];
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string& n = names[i];
     if (allow_all && (n == "ALL" || n == "all")) {
       CapSet all = AllCaps();
       out.insert(all.begin(), all.end());
@@ -46,24 +45,22 @@ Result<CapSet> ReadCaps(const Value& v, const std::string& path, bool allow_all)
 Status ReadUser(const Value& v, Profile* p) {
   MOAT_TRY(json::CheckObject(v, "user", {"root", "uid", "gid"}));
   if (const Value* r = v.Find("root")) {
-    auto s = json::ReadString(*r, "user.root");
-    if (!s.ok()) return s.error();
-    if (*s == "refuse") {
+    MOAT_ASSIGN_OR_RETURN(auto s, json::ReadString(*r, "user.root"));
+    if (s == "refuse") {
       p->root = RootPolicy::kRefuse;
-    } else if (*s == "remap") {
+    } else if (s == "remap") {
       p->root = RootPolicy::kRemap;
-    } else if (*s == "allow") {
+    } else if (s == "allow") {
       p->root = RootPolicy::kAllow;
     } else {
-      return Error{"user.root: \"" + *s + "\" is not one of refuse, remap, allow"};
+      return Error{"user.root: \"" + s + "\" is not one of refuse, remap, allow"};
     }
   }
   for (const char* key : {"uid", "gid"}) {
     const Value* id = v.Find(key);
     if (id == nullptr) continue;
-    auto n = json::ReadInt(*id, std::string("user.") + key, 1, 4294967294LL);
-    if (!n.ok()) return n.error();
-    (key[0] == 'u' ? p->remap_uid : p->remap_gid) = static_cast<uint32_t>(*n);
+    MOAT_ASSIGN_OR_RETURN(auto n, json::ReadInt(*id, std::string("user.") + key, 1, 4294967294LL));
+    (key[0] == 'u' ? p->remap_uid : p->remap_gid) = static_cast<uint32_t>(n);
   }
   return Status::Ok();
 }
@@ -72,19 +69,13 @@ Status ReadCapabilities(const Value& v, Profile* p) {
   MOAT_TRY(json::CheckObject(v, "capabilities", {"drop", "add", "allow"}));
   p->caps_set = true;
   if (const Value* d = v.Find("drop")) {
-    auto s = ReadCaps(*d, "capabilities.drop", true);
-    if (!s.ok()) return s.error();
-    p->drop = *s;
+    MOAT_ASSIGN_OR_RETURN(p->drop, ReadCaps(*d, "capabilities.drop", true));
   }
   if (const Value* a = v.Find("add")) {
-    auto s = ReadCaps(*a, "capabilities.add", false);
-    if (!s.ok()) return s.error();
-    p->add = *s;
+    MOAT_ASSIGN_OR_RETURN(p->add, ReadCaps(*a, "capabilities.add", false));
   }
   if (const Value* a = v.Find("allow")) {
-    auto s = ReadCaps(*a, "capabilities.allow", true);
-    if (!s.ok()) return s.error();
-    p->allow = *s;
+    MOAT_ASSIGN_OR_RETURN(p->allow, ReadCaps(*a, "capabilities.allow", true));
   }
   for (int c : p->add) {
     if (p->allow && p->allow->count(c) == 0) {
@@ -103,22 +94,19 @@ Status ReadTmpfs(const Value& v, Profile* p) {
     TmpfsMount m;
     const Value* dest = item.Find("path");
     if (dest == nullptr) return Error{path + ".path: missing"};
-    auto d = json::ReadString(*dest, path + ".path");
-    if (!d.ok()) return d.error();
-    if (d->empty() || (*d)[0] != '/' || d->find("..") != std::string::npos) {
-      return Error{path + ".path: \"" + *d + "\" must be an absolute path without \"..\""};
+    MOAT_ASSIGN_OR_RETURN(m.path, json::ReadString(*dest, path + ".path"));
+    if (m.path.empty() || m.path[0] != '/' || m.path.find("..") != std::string::npos) {
+      return Error{path + ".path: \"" + m.path + "\" must be an absolute path without \"..\""};
     }
-    m.path = *d;
     if (const Value* o = item.Find("options")) {
-      auto opts = json::ReadStringArray(*o, path + ".options");
-      if (!opts.ok()) return opts.error();
-      for (const auto& opt : *opts) {
+      MOAT_ASSIGN_OR_RETURN(auto opts, json::ReadStringArray(*o, path + ".options"));
+      for (const auto& opt : opts) {
         if (opt.rfind("uid=", 0) == 0 || opt.rfind("gid=", 0) == 0) {
           return Error{path + ".options: \"" + opt +
                        "\": the owner is set by moat to the container's user"};
         }
       }
-      m.options = *opts;
+      m.options = opts;
     } else {
       m.options = {"nosuid", "nodev", "noexec", "mode=1777", "size=65536k"};
     }
@@ -143,9 +131,7 @@ Status ReadDeny(const Value& v, Profile* p) {
                {"unconfined_lsm", &p->deny.unconfined_lsm}};
   for (auto& r : rules) {
     if (const Value* b = v.Find(r.key)) {
-      auto val = json::ReadBool(*b, std::string("deny.") + r.key);
-      if (!val.ok()) return val.error();
-      *r.field = *val;
+      MOAT_ASSIGN_OR_RETURN(*r.field, json::ReadBool(*b, std::string("deny.") + r.key));
     }
   }
   return Status::Ok();
@@ -215,23 +201,22 @@ Status ReadDevices(const Value& v, Profile* p) {
 // A path relative to the profiles directory or absolute, without "." or ".."
 // components, so that it cannot climb out of where the operator put it.
 Status ReadSeccompKey(const Value& v, Profile* p) {
-  auto s = json::ReadString(v, "seccomp");
-  if (!s.ok()) return s.error();
-  if (*s == "unconfined") {
+  MOAT_ASSIGN_OR_RETURN(auto s, json::ReadString(v, "seccomp"));
+  if (s == "unconfined") {
     p->seccomp_policy = SeccompPolicy::kUnconfined;
     return Status::Ok();
   }
-  bool ok = !s->empty() && s->back() != '/';
-  for (size_t start = (*s)[0] == '/' ? 1 : 0; ok && start <= s->size();) {
-    size_t end = std::min(s->find('/', start), s->size());
-    const std::string part = s->substr(start, end - start);
+  bool ok = !s.empty() && s.back() != '/';
+  for (size_t start = s[0] == '/' ? 1 : 0; ok && start <= s.size();) {
+    size_t end = std::min(s.find('/', start), s.size());
+    const std::string part = s.substr(start, end - start);
     ok = !part.empty() && part != "." && part != "..";
     start = end + 1;
   }
   if (!ok) {
-    return Error{"seccomp: \"" + *s + "\" is not a file path without empty, \".\" or \"..\" parts"};
+    return Error{"seccomp: \"" + s + "\" is not a file path without empty, \".\" or \"..\" parts"};
   }
-  p->seccomp = *s;
+  p->seccomp = s;
   p->seccomp_policy = SeccompPolicy::kReplace;
   return Status::Ok();
 }
@@ -242,39 +227,30 @@ Status ReadProfile(const Value& root, Profile* p) {
       {"description", "user", "capabilities", "no_new_privileges", "readonly_rootfs", "tmpfs",
        "pids_limit", "deny", "exec", "seccomp", "secrets", "host_paths", "devices"}));
   if (const Value* d = root.Find("description")) {
-    auto s = json::ReadString(*d, "description");
-    if (!s.ok()) return s.error();
-    p->description = *s;
+    MOAT_ASSIGN_OR_RETURN(p->description, json::ReadString(*d, "description"));
   }
   if (const Value* u = root.Find("user")) MOAT_TRY(ReadUser(*u, p));
   if (const Value* c = root.Find("capabilities")) MOAT_TRY(ReadCapabilities(*c, p));
   if (const Value* n = root.Find("no_new_privileges")) {
-    auto b = json::ReadBool(*n, "no_new_privileges");
-    if (!b.ok()) return b.error();
-    p->no_new_privileges = *b;
+    MOAT_ASSIGN_OR_RETURN(p->no_new_privileges, json::ReadBool(*n, "no_new_privileges"));
   }
   if (const Value* r = root.Find("readonly_rootfs")) {
-    auto b = json::ReadBool(*r, "readonly_rootfs");
-    if (!b.ok()) return b.error();
-    p->readonly_rootfs = *b;
+    MOAT_ASSIGN_OR_RETURN(p->readonly_rootfs, json::ReadBool(*r, "readonly_rootfs"));
   }
   if (const Value* t = root.Find("tmpfs")) MOAT_TRY(ReadTmpfs(*t, p));
   if (const Value* l = root.Find("pids_limit")) {
-    auto n = json::ReadInt(*l, "pids_limit", 1, int64_t{1} << 32);
-    if (!n.ok()) return n.error();
-    p->pids_limit = *n;
+    MOAT_ASSIGN_OR_RETURN(p->pids_limit, json::ReadInt(*l, "pids_limit", 1, int64_t{1} << 32));
   }
   if (const Value* d = root.Find("deny")) MOAT_TRY(ReadDeny(*d, p));
   if (const Value* s = root.Find("secrets")) MOAT_TRY(ReadSecretRefs(*s, "secrets", &p->secrets));
   if (const Value* e = root.Find("exec")) {
-    auto s = json::ReadString(*e, "exec");
-    if (!s.ok()) return s.error();
-    if (*s == "reduce") {
+    MOAT_ASSIGN_OR_RETURN(auto s, json::ReadString(*e, "exec"));
+    if (s == "reduce") {
       p->exec = ExecPolicy::kReduce;
-    } else if (*s == "refuse") {
+    } else if (s == "refuse") {
       p->exec = ExecPolicy::kRefuse;
     } else {
-      return Error{"exec: \"" + *s + "\" is not one of reduce, refuse"};
+      return Error{"exec: \"" + s + "\" is not one of reduce, refuse"};
     }
   }
   if (const Value* s = root.Find("seccomp")) MOAT_TRY(ReadSeccompKey(*s, p));
@@ -313,11 +289,9 @@ Result<Profile> LoadProfile(const std::string& profiles_dir, const std::string& 
   if (!valid) return Error{"profile name \"" + name + "\" is not a plain file name"};
   const std::string file = profiles_dir + "/" + name + ".json";
   // Root-owned, not group/world-writable, in a directory only root can change.
-  auto tf = OpenTrustedFile(file);
-  if (!tf.ok()) return tf.error();
-  auto text = ReadFd(tf->fd.get(), file, 1u << 20);
-  if (!text.ok()) return text.error();
-  auto p = ParseProfile(*text, name, file);
+  MOAT_ASSIGN_OR_RETURN(auto tf, OpenTrustedFile(file));
+  MOAT_ASSIGN_OR_RETURN(auto text, ReadFd(tf.fd.get(), file, 1u << 20));
+  auto p = ParseProfile(text, name, file);
   if (!p.ok() || p->seccomp.empty()) return p;
   const std::string path = p->seccomp[0] == '/' ? p->seccomp : profiles_dir + "/" + p->seccomp;
   auto sc = LoadSeccompFile(path);

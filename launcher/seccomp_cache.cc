@@ -46,9 +46,8 @@ std::string EntryName(const std::string& key) {
 // root could add entries to it.
 Result<UniqueFd> OpenCacheDir(const std::string& dir) {
   MOAT_TRY(MakeDirs(dir, 0700));
-  auto fd = OpenDir(dir);
-  if (!fd.ok()) return fd.error();
-  MOAT_TRY(CheckDirNotHijackable(fd->get(), dir));
+  MOAT_ASSIGN_OR_RETURN(auto fd, OpenDir(dir));
+  MOAT_TRY(CheckDirNotHijackable(fd.get(), dir));
   return fd;
 }
 

@@ -54,9 +54,8 @@ bool Present(const Value* v) { return v != nullptr && !v->is_null(); }
 
 Result<std::string> ReadName(const Value& v, const std::string& path,
                              const std::set<std::string>& known, const char* what) {
-  auto s = json::ReadString(v, path);
-  if (!s.ok()) return s.error();
-  if (known.count(*s) == 0) return Error{path + ": unknown " + what + " \"" + *s + "\""};
+  MOAT_ASSIGN_OR_RETURN(auto s, json::ReadString(v, path));
+  if (known.count(s) == 0) return Error{path + ": unknown " + what + " \"" + s + "\""};
   return s;
 }
 
@@ -83,9 +82,8 @@ Result<std::optional<uint32_t>> ReadErrno(const Value* v, const std::string& pat
     return Error{path + ": only SCMP_ACT_ERRNO and SCMP_ACT_TRACE return an errno, not " + action};
   }
   // The kernel keeps errno values up to 4095 (MAX_ERRNO).
-  auto n = json::ReadInt(*v, path, 0, 4095);
-  if (!n.ok()) return n.error();
-  return std::optional<uint32_t>(static_cast<uint32_t>(*n));
+  MOAT_ASSIGN_OR_RETURN(auto n, json::ReadInt(*v, path, 0, 4095));
+  return std::optional<uint32_t>(static_cast<uint32_t>(n));
 }
 
 Result<std::vector<std::string>> ReadNames(const Value* v, const std::string& path,
@@ -107,11 +105,10 @@ Result<std::vector<std::string>> ReadNames(const Value* v, const std::string& pa
 }
 
 Result<std::vector<std::string>> ReadArches(const Value* v, const std::string& path) {
-  auto names = ReadNames(v, path, nullptr, "");
-  if (!names.ok()) return names.error();
-  for (size_t i = 0; i < names->size(); ++i) {
-    if (ArchToken((*names)[i]) == 0) {
-      return Error{json::Index(path, i) + ": unknown architecture \"" + (*names)[i] + "\""};
+  MOAT_ASSIGN_OR_RETURN(auto names, ReadNames(v, path, nullptr, ""));
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (ArchToken(names[i]) == 0) {
+      return Error{json::Index(path, i) + ": unknown architecture \"" + names[i] + "\""};
     }
   }
   return names;
@@ -141,10 +138,10 @@ bool ParseMinKernel(const std::string& s, unsigned* kernel, unsigned* major) {
 Status ReadCondition(const Value* v, const std::string& path, SeccompCondition* c) {
   if (!Present(v)) return Status::Ok();
   MOAT_TRY(json::CheckObject(*v, path, {"caps", "arches", "minKernel"}));
-  auto caps = ReadNames(v->Find("caps"), json::Field(path, "caps"), nullptr, "");
-  if (!caps.ok()) return caps.error();
-  for (size_t i = 0; i < caps->size(); ++i) {
-    auto cap = CapFromName((*caps)[i]);
+  MOAT_ASSIGN_OR_RETURN(auto caps,
+                        ReadNames(v->Find("caps"), json::Field(path, "caps"), nullptr, ""));
+  for (size_t i = 0; i < caps.size(); ++i) {
+    auto cap = CapFromName(caps[i]);
     if (!cap.ok()) return cap.error().Wrap(json::Index(json::Field(path, "caps"), i));
     c->caps.insert(*cap);
   }
@@ -154,11 +151,10 @@ Status ReadCondition(const Value* v, const std::string& path, SeccompCondition* 
   c->arches = std::move(arches.value());
   if (const Value* k = v->Find("minKernel"); Present(k)) {
     const std::string at = json::Field(path, "minKernel");
-    auto s = json::ReadString(*k, at);
-    if (!s.ok()) return s.error();
-    if (s->empty()) return Status::Ok();  // Docker: "" means no condition
-    if (!ParseMinKernel(*s, &c->min_kernel, &c->min_major)) {
-      return Error{at + ": \"" + *s + "\" is not a kernel version \"<kernel>.<major>\""};
+    MOAT_ASSIGN_OR_RETURN(auto s, json::ReadString(*k, at));
+    if (s.empty()) return Status::Ok();  // Docker: "" means no condition
+    if (!ParseMinKernel(s, &c->min_kernel, &c->min_major)) {
+      return Error{at + ": \"" + s + "\" is not a kernel version \"<kernel>.<major>\""};
     }
     c->has_min_kernel = true;
   }
@@ -177,20 +173,15 @@ Status ReadArgs(const Value* v, const std::string& path, SeccompRule* r) {
       if (!Present(a.Find(key))) return Error{json::Field(at, key) + ": missing"};
     }
     // Six syscall arguments, numbered from 0.
-    auto index = json::ReadInt(*a.Find("index"), json::Field(at, "index"), 0, 5);
-    if (!index.ok()) return index.error();
-    arg.index = static_cast<uint32_t>(*index);
-    auto value = ReadUint64(*a.Find("value"), json::Field(at, "value"));
-    if (!value.ok()) return value.error();
-    arg.value = *value;
+    MOAT_ASSIGN_OR_RETURN(auto index,
+                          json::ReadInt(*a.Find("index"), json::Field(at, "index"), 0, 5));
+    arg.index = static_cast<uint32_t>(index);
+    MOAT_ASSIGN_OR_RETURN(arg.value, ReadUint64(*a.Find("value"), json::Field(at, "value")));
     if (const Value* two = a.Find("valueTwo"); Present(two)) {
-      auto t = ReadUint64(*two, json::Field(at, "valueTwo"));
-      if (!t.ok()) return t.error();
-      arg.value_two = *t;
+      MOAT_ASSIGN_OR_RETURN(arg.value_two, ReadUint64(*two, json::Field(at, "valueTwo")));
     }
-    auto op = ReadName(*a.Find("op"), json::Field(at, "op"), Operators(), "operator");
-    if (!op.ok()) return op.error();
-    arg.op = *op;
+    MOAT_ASSIGN_OR_RETURN(arg.op,
+                          ReadName(*a.Find("op"), json::Field(at, "op"), Operators(), "operator"));
     r->args.push_back(std::move(arg));
   }
   return Status::Ok();
@@ -209,9 +200,8 @@ Status ReadRule(const Value& v, const std::string& path, SeccompRule* r) {
     return Error{path + ": both \"name\" and \"names\"; use one"};
   }
   if (Present(name)) {
-    auto s = json::ReadString(*name, json::Field(path, "name"));
-    if (!s.ok()) return s.error();
-    r->names.push_back(*s);
+    MOAT_ASSIGN_OR_RETURN(auto s, json::ReadString(*name, json::Field(path, "name")));
+    r->names.push_back(s);
     r->single_name = true;
   } else {
     auto n = ReadNames(names, json::Field(path, "names"), nullptr, "");
@@ -228,12 +218,10 @@ Status ReadRule(const Value& v, const std::string& path, SeccompRule* r) {
   }
   const Value* action = v.Find("action");
   if (!Present(action)) return Error{json::Field(path, "action") + ": missing"};
-  auto a = ReadName(*action, json::Field(path, "action"), Actions(), "action");
-  if (!a.ok()) return a.error();
-  r->action = *a;
-  auto e = ReadErrno(v.Find("errnoRet"), json::Field(path, "errnoRet"), r->action);
-  if (!e.ok()) return e.error();
-  r->errno_ret = *e;
+  MOAT_ASSIGN_OR_RETURN(r->action,
+                        ReadName(*action, json::Field(path, "action"), Actions(), "action"));
+  MOAT_ASSIGN_OR_RETURN(r->errno_ret,
+                        ReadErrno(v.Find("errnoRet"), json::Field(path, "errnoRet"), r->action));
   MOAT_TRY(ReadArgs(v.Find("args"), json::Field(path, "args"), r));
   MOAT_TRY(ReadCondition(v.Find("includes"), json::Field(path, "includes"), &r->includes));
   MOAT_TRY(ReadCondition(v.Find("excludes"), json::Field(path, "excludes"), &r->excludes));
@@ -249,12 +237,11 @@ Status ReadArchMap(const Value& v, SeccompFile* f) {
     SeccompArchMap entry;
     const Value* arch = m.Find("architecture");
     if (!Present(arch)) return Error{json::Field(at, "architecture") + ": missing"};
-    auto a = json::ReadString(*arch, json::Field(at, "architecture"));
-    if (!a.ok()) return a.error();
-    if (ArchToken(*a) == 0) {
-      return Error{json::Field(at, "architecture") + ": unknown architecture \"" + *a + "\""};
+    MOAT_ASSIGN_OR_RETURN(auto a, json::ReadString(*arch, json::Field(at, "architecture")));
+    if (ArchToken(a) == 0) {
+      return Error{json::Field(at, "architecture") + ": unknown architecture \"" + a + "\""};
     }
-    entry.arch = *a;
+    entry.arch = a;
     auto subs = ReadArches(m.Find("subArchitectures"), json::Field(at, "subArchitectures"));
     if (!subs.ok()) return subs.error();
     entry.sub_arches = std::move(subs.value());
@@ -272,17 +259,14 @@ Status ReadSeccomp(const Value& root, SeccompFile* f) {
   }
   const Value* def = root.Find("defaultAction");
   if (!Present(def)) return Error{"defaultAction: missing"};
-  auto a = ReadName(*def, "defaultAction", Actions(), "action");
-  if (!a.ok()) return a.error();
-  f->default_action = *a;
+  MOAT_ASSIGN_OR_RETURN(f->default_action, ReadName(*def, "defaultAction", Actions(), "action"));
   // runc: the filter is installed before runc writes to its parent, and a
   // write waiting for a listener would never get there.
   if (f->default_action == "SCMP_ACT_NOTIFY") {
     return Error{"defaultAction: SCMP_ACT_NOTIFY cannot be the default action"};
   }
-  auto e = ReadErrno(root.Find("defaultErrnoRet"), "defaultErrnoRet", f->default_action);
-  if (!e.ok()) return e.error();
-  f->default_errno_ret = *e;
+  MOAT_ASSIGN_OR_RETURN(f->default_errno_ret, ReadErrno(root.Find("defaultErrnoRet"),
+                                                        "defaultErrnoRet", f->default_action));
   auto arches = ReadArches(root.Find("architectures"), "architectures");
   if (!arches.ok()) return arches.error();
   f->architectures = std::move(arches.value());
@@ -299,9 +283,7 @@ Status ReadSeccomp(const Value& root, SeccompFile* f) {
   } strings[] = {{"listenerPath", &f->listener_path}, {"listenerMetadata", &f->listener_metadata}};
   for (auto& s : strings) {
     if (const Value* v = root.Find(s.key); Present(v)) {
-      auto r = json::ReadString(*v, s.key);
-      if (!r.ok()) return r.error();
-      *s.field = *r;
+      MOAT_ASSIGN_OR_RETURN(*s.field, json::ReadString(*v, s.key));
     }
   }
   if (const Value* s = root.Find("syscalls"); Present(s)) {
@@ -339,14 +321,12 @@ Result<SeccompFile> ParseSeccompFile(const std::string& text, const std::string&
 
 Result<SeccompFile> LoadSeccompFile(const std::string& path) {
   struct stat st {};
-  auto text = ReadFileNoFollow(path, 1u << 20, &st);
-  if (!text.ok()) return text.error();
+  MOAT_ASSIGN_OR_RETURN(auto text, ReadFileNoFollow(path, 1u << 20, &st));
   MOAT_TRY(CheckRootOwned(st, path));
-  auto f = ParseSeccompFile(*text, path);
+  auto f = ParseSeccompFile(text, path);
   if (!f.ok()) return f.error();
-  auto host = ThisSeccompHost();
-  if (!host.ok()) return host.error();
-  MOAT_TRY(CheckSeccompFile(&f.value(), *host));
+  MOAT_ASSIGN_OR_RETURN(auto host, ThisSeccompHost());
+  MOAT_TRY(CheckSeccompFile(&f.value(), host));
   return f;
 }
 

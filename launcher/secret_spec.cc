@@ -78,50 +78,42 @@ Result<SecretRef> ReadOne(const Value& item, const std::string& path) {
   MOAT_TRY(json::CheckObject(item, path,
                              {"store", "name", "target", "uid", "gid", "mode", "env", "images"}));
   SecretRef r;
-  auto store = ReadField(item, path, "store", true);
-  if (!store.ok()) return store.error();
-  if (!ValidStoreName(*store))
-    return Error{path + ".store: \"" + *store + "\" is not a store name"};
-  r.store = *store;
-  auto name = ReadField(item, path, "name", true);
-  if (!name.ok()) return name.error();
-  if (!ValidSecretName(*name)) {
-    return Error{path + ".name: \"" + *name +
+  MOAT_ASSIGN_OR_RETURN(auto store, ReadField(item, path, "store", true));
+  if (!ValidStoreName(store)) return Error{path + ".store: \"" + store + "\" is not a store name"};
+  r.store = store;
+  MOAT_ASSIGN_OR_RETURN(auto name, ReadField(item, path, "name", true));
+  if (!ValidSecretName(name)) {
+    return Error{path + ".name: \"" + name +
                  "\" is not a secret name (relative path of letters, digits, _ - .)"};
   }
-  r.name = *name;
-  auto target = ReadField(item, path, "target", false);
-  if (!target.ok()) return target.error();
-  auto env = ReadField(item, path, "env", false);
-  if (!env.ok()) return env.error();
-  if (target->empty() && env->empty()) return Error{path + ": needs a target (or env)"};
-  if (!target->empty() || item.Find("target") != nullptr)
-    MOAT_TRY(CheckTarget(*target, path + ".target"));
-  r.target = *target;
-  if (item.Find("env") != nullptr && !ValidEnvName(*env)) {
-    return Error{path + ".env: \"" + *env + "\" is not an environment variable name"};
+  r.name = name;
+  MOAT_ASSIGN_OR_RETURN(auto target, ReadField(item, path, "target", false));
+  MOAT_ASSIGN_OR_RETURN(auto env, ReadField(item, path, "env", false));
+  if (target.empty() && env.empty()) return Error{path + ": needs a target (or env)"};
+  if (!target.empty() || item.Find("target") != nullptr)
+    MOAT_TRY(CheckTarget(target, path + ".target"));
+  r.target = target;
+  if (item.Find("env") != nullptr && !ValidEnvName(env)) {
+    return Error{path + ".env: \"" + env + "\" is not an environment variable name"};
   }
-  r.env = *env;
+  r.env = env;
   for (const char* key : {"uid", "gid"}) {
     const Value* id = item.Find(key);
     if (id == nullptr) continue;
-    auto n = json::ReadInt(*id, json::Field(path, key), 0, 4294967294LL);
-    if (!n.ok()) return n.error();
-    (key[0] == 'u' ? r.uid : r.gid) = static_cast<uint32_t>(*n);
+    MOAT_ASSIGN_OR_RETURN(auto n, json::ReadInt(*id, json::Field(path, key), 0, 4294967294LL));
+    (key[0] == 'u' ? r.uid : r.gid) = static_cast<uint32_t>(n);
   }
   if (const Value* m = item.Find("mode")) {
-    auto s = json::ReadString(*m, path + ".mode");
-    if (!s.ok()) return s.error();
-    bool octal = (s->size() == 3 || s->size() == 4) && (s->size() == 3 || (*s)[0] == '0');
-    for (char c : *s) octal = octal && c >= '0' && c <= '7';
-    if (!octal) return Error{path + ".mode: \"" + *s + "\" is not an octal mode like \"0440\""};
-    r.mode = static_cast<uint32_t>(std::stoul(*s, nullptr, 8));
+    MOAT_ASSIGN_OR_RETURN(auto s, json::ReadString(*m, path + ".mode"));
+    bool octal = (s.size() == 3 || s.size() == 4) && (s.size() == 3 || s[0] == '0');
+    for (char c : s) octal = octal && c >= '0' && c <= '7';
+    if (!octal) return Error{path + ".mode: \"" + s + "\" is not an octal mode like \"0440\""};
+    r.mode = static_cast<uint32_t>(std::stoul(s, nullptr, 8));
   }
   if (const Value* i = item.Find("images")) {
-    auto scopes = json::ReadStringArray(*i, path + ".images");
-    if (!scopes.ok()) return scopes.error();
-    if (scopes->empty()) return Error{path + ".images: empty (leave it out to mean every image)"};
-    r.images = *scopes;
+    MOAT_ASSIGN_OR_RETURN(auto scopes, json::ReadStringArray(*i, path + ".images"));
+    if (scopes.empty()) return Error{path + ".images: empty (leave it out to mean every image)"};
+    r.images = scopes;
   }
   return r;
 }

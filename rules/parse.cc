@@ -45,9 +45,8 @@ Status ReadPairs(const Value& v, const std::string& path,
   MOAT_TRY(json::ExpectType(v, json::Type::kObject, path));
   if (v.members().empty()) return Error{path + ": empty"};
   for (const auto& m : v.members()) {
-    auto s = json::ReadString(m.second, path + "." + m.first);
-    if (!s.ok()) return s.error();
-    out->emplace_back(m.first, *s);
+    MOAT_ASSIGN_OR_RETURN(auto s, json::ReadString(m.second, path + "." + m.first));
+    out->emplace_back(m.first, s);
   }
   return Status::Ok();
 }
@@ -116,17 +115,16 @@ Status ReadRule(const Value& item, const std::string& path, std::set<std::string
   MOAT_TRY(ReadSelector(*m, path + ".match", &r->match));
   MOAT_ASSIGN_OR_RETURN(r->profile, json::ReadNonEmptyMember(item, "profile", path));
   if (const Value* md = item.Find("mode")) {
-    auto s = json::ReadString(*md, path + ".mode");
-    if (!s.ok()) return s.error();
+    MOAT_ASSIGN_OR_RETURN(auto s, json::ReadString(*md, path + ".mode"));
     r->has_mode = true;
-    if (*s == "enforce") {
+    if (s == "enforce") {
       r->mode = Mode::kEnforce;
-    } else if (*s == "warn") {
+    } else if (s == "warn") {
       r->mode = Mode::kWarn;
-    } else if (*s == "audit") {
+    } else if (s == "audit") {
       r->mode = Mode::kAudit;
     } else {
-      return Error{path + ".mode: \"" + *s + "\" is not one of enforce, warn, audit"};
+      return Error{path + ".mode: \"" + s + "\" is not one of enforce, warn, audit"};
     }
   }
   return Status::Ok();
@@ -157,12 +155,11 @@ Status ReadGrants(const Value& v, const std::string& path, Grants* g) {
   // The profile parser reads the fragment, so its names and values are the
   // profile format's.
   g->text = json::Serialize(v);
-  auto p = launcher::ParseProfile(g->text, "grants", path);
-  if (!p.ok()) return p.error();
-  g->caps = p->add;
-  g->root = p->root;
-  g->host_paths = p->host_paths;
-  g->devices = p->devices;
+  MOAT_ASSIGN_OR_RETURN(auto p, launcher::ParseProfile(g->text, "grants", path));
+  g->caps = p.add;
+  g->root = p.root;
+  g->host_paths = p.host_paths;
+  g->devices = p.devices;
   return Status::Ok();
 }
 

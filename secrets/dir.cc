@@ -52,9 +52,8 @@ Result<LockedBase> LockBase(const std::string& state_dir, bool create) {
 Result<Creator> ReadOwner(int basefd, const std::string& id, const std::string& display) {
   UniqueFd dir(::openat(basefd, id.c_str(), kDirFlags));
   if (!dir.valid()) return ErrnoError(display + ": cannot open");
-  auto doc = ReadRecordAt(dir.get(), "owner", display + "/owner", 8192);
-  if (!doc.ok()) return doc.error();
-  return GetCreator(*doc, display + "/owner");
+  MOAT_ASSIGN_OR_RETURN(auto doc, ReadRecordAt(dir.get(), "owner", display + "/owner", 8192));
+  return GetCreator(doc, display + "/owner");
 }
 
 // Stale: its owner record is unreadable (a crash before it was written), or
@@ -143,25 +142,24 @@ Status MountTmpfs(const std::string& path, uint64_t bytes, size_t files) {
 Result<SecretDir> SecretDir::Create(const std::string& state_dir, const std::string& id,
                                     const std::string& root, uint64_t bytes, size_t files) {
   if (!ValidContainerId(id)) return Error{"container id \"" + id + "\" is not valid"};
-  auto b = LockBase(state_dir, true);
-  if (!b.ok()) return b.error();
-  const std::string path = b->path + "/" + id;
+  MOAT_ASSIGN_OR_RETURN(auto b, LockBase(state_dir, true));
+  const std::string path = b.path + "/" + id;
   struct stat st {};
-  if (::fstatat(b->dir.get(), id.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
-    if (!Stale(b->dir.get(), id, path)) {
+  if (::fstatat(b.dir.get(), id.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (!Stale(b.dir.get(), id, path)) {
       return Error{path + ": container " + id + " already has secrets (it exists under " + root +
                    " or another runtime root, or is being created)"};
     }
-    MOAT_TRY(WipeLocked(*b, id));
+    MOAT_TRY(WipeLocked(b, id));
   }
-  if (::mkdirat(b->dir.get(), id.c_str(), 0700) != 0) return ErrnoError(path + ": cannot create");
+  if (::mkdirat(b.dir.get(), id.c_str(), 0700) != 0) return ErrnoError(path + ": cannot create");
   auto fail = [&](const Error& e) -> Error {
-    Status wiped = WipeLocked(*b, id);
+    Status wiped = WipeLocked(b, id);
     if (!wiped.ok())
       return Error{e.Describe() + " (and cleaning up: " + wiped.error().Describe() + ")"};
     return e;
   };
-  UniqueFd dir(::openat(b->dir.get(), id.c_str(), kDirFlags));
+  UniqueFd dir(::openat(b.dir.get(), id.c_str(), kDirFlags));
   if (!dir.valid()) return fail(ErrnoError(path + ": cannot open"));
   auto o = ThisCreator(root);
   if (!o.ok()) return fail(o.error());
@@ -229,11 +227,10 @@ Status WipeSecretDir(const std::string& state_dir, const std::string& id, const 
   if (!ValidContainerId(id)) return Status::Ok();
   struct stat st {};
   if (::lstat((state_dir + "/secrets/" + id).c_str(), &st) != 0) return Status::Ok();
-  auto b = LockBase(state_dir, false);
-  if (!b.ok()) return b.error();
-  auto o = ReadOwner(b->dir.get(), id, b->path + "/" + id);
+  MOAT_ASSIGN_OR_RETURN(auto b, LockBase(state_dir, false));
+  auto o = ReadOwner(b.dir.get(), id, b.path + "/" + id);
   if (o.ok() && o->root != root) return Status::Ok();  // another runtime root's container
-  return WipeLocked(*b, id);
+  return WipeLocked(b, id);
 }
 
 void SweepSecretDirs(const std::string& state_dir, Logger& log) {

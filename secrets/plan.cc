@@ -52,9 +52,7 @@ Result<uint32_t> MapId(const Value& config, const char* key, uint32_t id) {
     for (int f = 0; f < 3; ++f) {
       const Value* n = m.Find(fields[f]);
       if (n == nullptr) return Error{json::Field(at, fields[f]) + ": missing"};
-      auto r = json::ReadInt(*n, json::Field(at, fields[f]), 0, UINT32_MAX);
-      if (!r.ok()) return r.error();
-      v[f] = *r;
+      MOAT_ASSIGN_OR_RETURN(v[f], json::ReadInt(*n, json::Field(at, fields[f]), 0, UINT32_MAX));
     }
     if (id >= v[0] && id - v[0] < v[2]) return static_cast<uint32_t>(v[1] + (id - v[0]));
   }
@@ -183,9 +181,9 @@ Result<std::pair<uint32_t, uint32_t>> ProcessIds(const Value& config) {
   for (int k = 0; k < 2; ++k) {
     const Value* v = user != nullptr ? user->Find(keys[k]) : nullptr;
     if (v == nullptr || v->is_null()) continue;
-    auto n = json::ReadInt(*v, std::string("process.user.") + keys[k], 0, UINT32_MAX);
-    if (!n.ok()) return n.error();
-    ids[k] = static_cast<uint32_t>(*n);
+    MOAT_ASSIGN_OR_RETURN(auto n,
+                          json::ReadInt(*v, std::string("process.user.") + keys[k], 0, UINT32_MAX));
+    ids[k] = static_cast<uint32_t>(n);
   }
   return std::pair<uint32_t, uint32_t>(ids[0], ids[1]);
 }

@@ -108,12 +108,11 @@ Result<SecretBytes> ReadSecretFd(int fd, const std::string& display, size_t max_
 
 Result<SecretBytes> LoadSealKey(const std::string& path) {
   // Root's file in a directory only root can change entries of, not a link.
-  auto tf = OpenTrustedFile(path);
-  if (!tf.ok()) return tf.error();
-  if ((tf->st.st_mode & 077) != 0) {
+  MOAT_ASSIGN_OR_RETURN(auto tf, OpenTrustedFile(path));
+  if ((tf.st.st_mode & 077) != 0) {
     return Error{path + ": readable or writable by group or others (want mode 0600 or 0400)"};
   }
-  auto key = ReadSecretFd(tf->fd.get(), path, kSealKeyBytes);
+  auto key = ReadSecretFd(tf.fd.get(), path, kSealKeyBytes);
   if (!key.ok()) return Error{path + ": not a key: must be exactly 32 bytes"};
   if (key->size() != kSealKeyBytes) return Error{path + ": not a key: must be exactly 32 bytes"};
   return key;

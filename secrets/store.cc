@@ -69,12 +69,8 @@ Status ReadSecretStores(const json::Value& v, const std::string& path,
     }
     MOAT_TRY(json::CheckObject(entry, at, {"path", "key"}));
     SecretStore s;
-    auto dir = ReadAbsolute(entry, at, "path", true);
-    if (!dir.ok()) return dir.error();
-    s.path = *dir;
-    auto key = ReadAbsolute(entry, at, "key", false);
-    if (!key.ok()) return key.error();
-    s.key = *key;
+    MOAT_ASSIGN_OR_RETURN(s.path, ReadAbsolute(entry, at, "path", true));
+    MOAT_ASSIGN_OR_RETURN(s.key, ReadAbsolute(entry, at, "key", false));
     (*out)[name] = std::move(s);
   }
   return Status::Ok();
@@ -100,11 +96,11 @@ Result<SecretBytes> ReadStoreSecret(const std::string& store_name, const SecretS
     return Error{what + ": " + store.path + "/" + name + " is not a regular file"};
   if (store.key.empty()) return ReadSecretFd(fd.get(), what, max_bytes);
 
-  auto sealed = ReadSecretFd(fd.get(), what + " (sealed)", max_bytes + kSealOverhead);
-  if (!sealed.ok()) return sealed.error();
+  MOAT_ASSIGN_OR_RETURN(auto sealed,
+                        ReadSecretFd(fd.get(), what + " (sealed)", max_bytes + kSealOverhead));
   auto key = LoadSealKey(store.key);
   if (!key.ok()) return key.error().Wrap(what + ": store \"" + store_name + "\" key");
-  auto plain = UnsealSecret(*key, name, sealed->view());
+  auto plain = UnsealSecret(*key, name, sealed.view());
   if (!plain.ok()) return plain.error().Wrap(what + ": " + store.path + "/" + name);
   return plain;
 }

@@ -255,12 +255,11 @@ Status CheckBundle(const Context& ctx) {
     // What an earlier moat killed mid-rewrite left beside config.json.
     (void)RemoveStaleTemporaries(p.tf.dir.get(), p.tf.name, kStaleTemporarySeconds);
     // Later exec and update calls are held to this profile and bounding set.
-    auto creator = ThisCreator(root);
-    if (!creator.ok()) return creator.error();
+    MOAT_ASSIGN_OR_RETURN(auto creator, ThisCreator(root));
     // Later exec and update calls are held to this profile, widened again by
     // these exceptions while they last, and to this bounding set.
     ContainerState state{p.profile.name, p.outcome.bounding, rec.rule, rec.exceptions};
-    return SaveContainerState(ctx.config.state_dir, id, state, *creator);
+    return SaveContainerState(ctx.config.state_dir, id, state, creator);
   };
   MOAT_TRY(Decide(ctx, rec, p.denials, p.outcome.changes, apply, p.mode));
   dir.Keep();

@@ -16,8 +16,9 @@ Status ReadAbsolutePath(const json::Value& doc, const char* key, std::string* ou
   if (v == nullptr) return Status::Ok();
   auto s = json::ReadString(*v, key);
   if (!s.ok()) return s.error();
-  if (s->empty() || (*s)[0] != '/')
+  if (s->empty() || (*s)[0] != '/') {
     return Error{std::string(key) + ": \"" + *s + "\" is not an absolute path"};
+  }
   *out = *s;
   return Status::Ok();
 }
@@ -46,19 +47,17 @@ Status ReadConfig(const json::Value& doc, Config* c) {
   if (const json::Value* s = doc.Find("secret_stores"))
     MOAT_TRY(secrets::ReadSecretStores(*s, "secret_stores", &c->secrets.stores));
   if (const json::Value* n = doc.Find("secret_max_bytes")) {
-    auto max = json::ReadInt(*n, "secret_max_bytes", 1, int64_t{64} << 20);
-    if (!max.ok()) return max.error();
-    c->secrets.max_bytes = static_cast<uint64_t>(*max);
+    MOAT_ASSIGN_OR_RETURN(auto max, json::ReadInt(*n, "secret_max_bytes", 1, int64_t{64} << 20));
+    c->secrets.max_bytes = static_cast<uint64_t>(max);
   }
   if (const json::Value* m = doc.Find("mode")) {
-    auto s = json::ReadString(*m, "mode");
-    if (!s.ok()) return s.error();
-    if (*s == "enforce") {
+    MOAT_ASSIGN_OR_RETURN(auto s, json::ReadString(*m, "mode"));
+    if (s == "enforce") {
       c->mode = Mode::kEnforce;
-    } else if (*s == "audit") {
+    } else if (s == "audit") {
       c->mode = Mode::kAudit;
     } else {
-      return Error{"mode: \"" + *s + "\" is not one of enforce, audit"};
+      return Error{"mode: \"" + s + "\" is not one of enforce, audit"};
     }
   }
   if (const json::Value* v = doc.Find("verdicts")) {
@@ -68,9 +67,7 @@ Status ReadConfig(const json::Value& doc, Config* c) {
   }
   MOAT_TRY(rules::ParseRuleSet(doc, &c->rules));
   if (const json::Value* p = doc.Find("default_profile")) {
-    auto s = json::ReadString(*p, "default_profile");
-    if (!s.ok()) return s.error();
-    c->default_profile = *s;
+    MOAT_ASSIGN_OR_RETURN(c->default_profile, json::ReadString(*p, "default_profile"));
   }
   return Status::Ok();
 }
@@ -109,11 +106,9 @@ Result<Config> LoadConfig() {
   const char* env = std::getenv("MOAT_CONFIG");
   const std::string file = env != nullptr && env[0] != '\0' ? env : kDefaultConfigPath;
   // Root-owned, not group/world-writable, in a directory only root can change.
-  auto tf = OpenTrustedFile(file);
-  if (!tf.ok()) return tf.error();
-  auto text = ReadFd(tf->fd.get(), file, 1u << 20);
-  if (!text.ok()) return text.error();
-  return ParseConfig(*text, file);
+  MOAT_ASSIGN_OR_RETURN(auto tf, OpenTrustedFile(file));
+  MOAT_ASSIGN_OR_RETURN(auto text, ReadFd(tf.fd.get(), file, 1u << 20));
+  return ParseConfig(text, file);
 }
 
 }  // namespace moat::shim

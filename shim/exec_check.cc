@@ -49,37 +49,33 @@ void CheckFlags(const Context& ctx, const Governing& g, std::vector<std::string>
 Status CheckExec(const Context& ctx) {
   const std::string id = ctx.inv.ContainerId();
   if (!ValidContainerId(id)) return Error{"exec: container id \"" + id + "\" is not valid"};
-  auto gov = GoverningProfile(ctx, id);
-  if (!gov.ok()) return gov.error();
+  MOAT_ASSIGN_OR_RETURN(auto gov, GoverningProfile(ctx, id));
   AuditRecord rec;
   rec.verb = "exec";
   rec.id = id;
-  rec.profile = gov->profile.name;
+  rec.profile = gov.profile.name;
   std::vector<std::string> denials;
-  CheckFlags(ctx, *gov, &denials);
+  CheckFlags(ctx, gov, &denials);
 
   const std::string* process_file = ctx.inv.Last("process");
   if (process_file == nullptr || process_file->empty()) {
-    NoteGoverning(*gov, &denials, &rec);
+    NoteGoverning(gov, &denials, &rec);
     return Decide(ctx, rec, denials, {}, nullptr);
   }
-  auto tf = OpenTrustedFile(*process_file);
-  if (!tf.ok()) return tf.error();
-  auto text = ReadFd(tf->fd.get(), *process_file, 4u << 20);
-  if (!text.ok()) return text.error();
+  MOAT_ASSIGN_OR_RETURN(auto tf, OpenTrustedFile(*process_file));
+  MOAT_ASSIGN_OR_RETURN(auto text, ReadFd(tf.fd.get(), *process_file, 4u << 20));
   json::Limits limits;
   limits.go_fold_keys = true;
-  auto process = json::Parse(*text, limits);
+  auto process = json::Parse(text, limits);
   if (!process.ok()) return process.error().Wrap(*process_file);
-  auto outcome = launcher::HardenExecProcess(&process.value(), gov->profile,
-                                             gov->has_ceiling ? &gov->ceiling : nullptr);
+  auto outcome = launcher::HardenExecProcess(&process.value(), gov.profile,
+                                             gov.has_ceiling ? &gov.ceiling : nullptr);
   if (!outcome.ok()) return outcome.error().Wrap(*process_file);
   denials.insert(denials.end(), outcome->denials.begin(), outcome->denials.end());
-  NoteGoverning(*gov, &denials, &rec);
+  NoteGoverning(gov, &denials, &rec);
   auto apply = [&]() -> Status {
     if (outcome->changes.empty()) return Status::Ok();
-    return ReplaceFileAt(tf->dir.get(), tf->name, json::Serialize(*process), &tf->st,
-                         *process_file);
+    return ReplaceFileAt(tf.dir.get(), tf.name, json::Serialize(*process), &tf.st, *process_file);
   };
   return Decide(ctx, rec, denials, outcome->changes, apply);
 }

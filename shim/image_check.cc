@@ -106,10 +106,8 @@ Result<ImageVerdict> CheckImage(const Config& config, const std::string& id,
 }
 
 Result<ImageVerdict> JudgeImage(const Config& config, Result<verify::ImageIdentity> resolved) {
-  auto policy = verify::LoadPolicy(config.policy);
-  if (!policy.ok()) return policy.error();
-  auto registries = verify::LoadRegistriesD(config.registries_d);
-  if (!registries.ok()) return registries.error();
+  MOAT_ASSIGN_OR_RETURN(auto policy, verify::LoadPolicy(config.policy));
+  MOAT_ASSIGN_OR_RETURN(auto registries, verify::LoadRegistriesD(config.registries_d));
 
   ImageVerdict v;
   if (!resolved.ok()) {
@@ -120,7 +118,7 @@ Result<ImageVerdict> JudgeImage(const Config& config, Result<verify::ImageIdenti
   }
   v.identity = std::move(resolved.value());
   const verify::ImageIdentity& image = v.identity;
-  v.trust = verify::EvaluateTrust(*policy, *registries, image, config.state_dir + "/cache/gpg");
+  v.trust = verify::EvaluateTrust(policy, registries, image, config.state_dir + "/cache/gpg");
   const verify::TrustDecision& d = v.trust;
   const std::string what =
       image.config_digest.empty() ? "image of unknown origin" : "image " + image.config_digest;

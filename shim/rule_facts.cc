@@ -33,11 +33,9 @@ void ReadStringMap(const json::Value* obj, std::map<std::string, std::string>* o
 Status ReadDockerLabels(const Config& c, const std::string& id,
                         std::map<std::string, std::string>* out) {
   const std::string file = c.docker_root + "/containers/" + id + "/config.v2.json";
-  auto tf = OpenTrustedFile(file);
-  if (!tf.ok()) return tf.error();
-  auto text = ReadFd(tf->fd.get(), file, 16u << 20);
-  if (!text.ok()) return text.error();
-  auto doc = json::Parse(*text);
+  MOAT_ASSIGN_OR_RETURN(auto tf, OpenTrustedFile(file));
+  MOAT_ASSIGN_OR_RETURN(auto text, ReadFd(tf.fd.get(), file, 16u << 20));
+  auto doc = json::Parse(text);
   if (!doc.ok()) return doc.error().Wrap(file);
   const json::Value* cfg = doc->Find("Config");
   ReadStringMap(cfg != nullptr ? cfg->Find("Labels") : nullptr, out);

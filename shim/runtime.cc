@@ -24,23 +24,22 @@ std::string JoinReasons(const std::vector<std::string>& v) {
 
 Result<Governing> GoverningProfile(const Context& ctx, const std::string& id) {
   Governing g;
-  auto st = LoadContainerState(ctx.config.state_dir, id);
-  if (!st.ok()) return st.error();
+  MOAT_ASSIGN_OR_RETURN(auto st, LoadContainerState(ctx.config.state_dir, id));
   std::string name = ctx.config.default_profile;
-  if (st->has_value()) {
-    name = (*st)->profile;
+  if (st.has_value()) {
+    name = st->profile;
     g.has_ceiling = true;
-    g.ceiling = (*st)->bounding;
-    g.rule = (*st)->rule;
+    g.ceiling = st->bounding;
+    g.rule = st->rule;
   }
   auto p = launcher::LoadProfile(ctx.config.profiles_dir, name);
   if (!p.ok()) return p.error();
   g.profile = std::move(p.value());
-  if (!st->has_value()) return g;
+  if (!st.has_value()) return g;
   // The exceptions create applied, as moat.conf has them now: one removed
   // grants nothing more, one expired grants nothing and is named.
   const int64_t now = NowUnix();
-  for (const std::string& n : (*st)->exceptions) {
+  for (const std::string& n : st->exceptions) {
     for (const rules::Exception& e : ctx.config.rules.exceptions) {
       if (e.name != n) continue;
       if (now < e.until) {

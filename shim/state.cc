@@ -23,9 +23,8 @@ namespace {
 Result<UniqueFd> OpenStateDir(const std::string& state_dir, bool create) {
   const std::string dir = state_dir + "/containers";
   if (create) MOAT_TRY(MakeDirs(dir, 0700));
-  auto fd = OpenDir(dir);
-  if (!fd.ok()) return fd.error();
-  MOAT_TRY(CheckDirNotHijackable(fd->get(), dir));
+  MOAT_ASSIGN_OR_RETURN(auto fd, OpenDir(dir));
+  MOAT_TRY(CheckDirNotHijackable(fd.get(), dir));
   return fd;
 }
 
@@ -34,18 +33,17 @@ Result<UniqueFd> OpenStateDir(const std::string& state_dir, bool create) {
 Status SaveContainerState(const std::string& state_dir, const std::string& id,
                           const ContainerState& s, const Creator& creator) {
   if (!ValidContainerId(id)) return Error{"container id \"" + id + "\" is not valid"};
-  auto dir = OpenStateDir(state_dir, true);
-  if (!dir.ok()) return dir.error();
+  MOAT_ASSIGN_OR_RETURN(auto dir, OpenStateDir(state_dir, true));
   const std::string display = state_dir + "/containers/" + id + ".json";
   // Held until this returns: the check and the write are one step for every
   // moat that records a container.
   const std::string lock_display = state_dir + "/containers/.lock";
-  UniqueFd lock(::openat(dir->get(), ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  UniqueFd lock(::openat(dir.get(), ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!lock.valid()) return ErrnoError(lock_display + ": cannot open");
   while (::flock(lock.get(), LOCK_EX) != 0) {
     if (errno != EINTR) return ErrnoError(lock_display + ": cannot lock");
   }
-  auto old_fd = OpenRegularAt(dir->get(), id + ".json", display);
+  auto old_fd = OpenRegularAt(dir.get(), id + ".json", display);
   if (old_fd.ok()) {
     // A record without a readable creator (written by an older moat, or
     // damaged) says nothing about a create in progress: it is replaced.
@@ -71,7 +69,7 @@ Status SaveContainerState(const std::string& state_dir, const std::string& id,
   SetCreator(creator, &v);
   struct stat like {};
   like.st_mode = 0600;
-  return ReplaceFileAt(dir->get(), id + ".json", json::Serialize(v) + "\n", &like, display);
+  return ReplaceFileAt(dir.get(), id + ".json", json::Serialize(v) + "\n", &like, display);
 }
 
 Result<std::optional<ContainerState>> LoadContainerState(const std::string& state_dir,

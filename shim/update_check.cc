@@ -16,13 +16,12 @@ namespace {
 
 // Stdin is consumed to read it; runc gets the same bytes from a memfd.
 Result<std::string> ReadStdinAndReplay() {
-  auto text = ReadFd(STDIN_FILENO, "update --resources -", 1u << 20);
-  if (!text.ok()) return text.error();
+  MOAT_ASSIGN_OR_RETURN(auto text, ReadFd(STDIN_FILENO, "update --resources -", 1u << 20));
   UniqueFd mem(::memfd_create("moat-resources", MFD_CLOEXEC));
   if (!mem.valid()) return ErrnoError("update: memfd_create");
   size_t off = 0;
-  while (off < text->size()) {
-    ssize_t n = ::write(mem.get(), text->data() + off, text->size() - off);
+  while (off < text.size()) {
+    ssize_t n = ::write(mem.get(), text.data() + off, text.size() - off);
     if (n < 0) return ErrnoError("update: memfd write");
     off += static_cast<size_t>(n);
   }
@@ -44,9 +43,9 @@ Result<std::optional<int64_t>> PidsFromResources(const std::string& text,
   MOAT_TRY(json::ExpectType(*pids, json::Type::kObject, display + ": pids"));
   const json::Value* limit = pids->Find("limit");
   if (limit == nullptr || limit->is_null()) return std::optional<int64_t>();
-  auto n = json::ReadInt(*limit, display + ": pids.limit", INT64_MIN, INT64_MAX);
-  if (!n.ok()) return n.error();
-  return std::optional<int64_t>(*n);
+  MOAT_ASSIGN_OR_RETURN(auto n,
+                        json::ReadInt(*limit, display + ": pids.limit", INT64_MIN, INT64_MAX));
+  return std::optional<int64_t>(n);
 }
 
 }  // namespace
@@ -62,14 +61,13 @@ Status CheckUpdate(const Context& ctx) {
     if (*r == "-") {
       text = ReadStdinAndReplay();
     } else {
-      auto tf = OpenTrustedFile(*r);
-      if (!tf.ok()) return tf.error();
-      text = ReadFd(tf->fd.get(), *r, 1u << 20);
+      MOAT_ASSIGN_OR_RETURN(auto tf, OpenTrustedFile(*r));
+      text = ReadFd(tf.fd.get(), *r, 1u << 20);
     }
     if (!text.ok()) return text.error();
-    auto pids = PidsFromResources(*text, *r == "-" ? "update --resources -" : *r);
-    if (!pids.ok()) return pids.error();
-    requested.push_back(*pids);
+    MOAT_ASSIGN_OR_RETURN(auto pids,
+                          PidsFromResources(*text, *r == "-" ? "update --resources -" : *r));
+    requested.push_back(pids);
   }
   if (const std::string* p = ctx.inv.Last("pids-limit")) {
     int64_t n = 0;

@@ -55,10 +55,9 @@ Result<moat::verify::SignaturePayload> VerifiedPayload(const Args& a, std::strin
   using namespace moat::verify;
   auto blob = Read(a.signature);
   if (!blob.ok()) return blob.error();
-  auto parsed = ParseSignatureBlob(blob.value(), a.signature);
-  if (!parsed.ok()) return parsed.error();
+  MOAT_ASSIGN_OR_RETURN(auto parsed, ParseSignatureBlob(blob.value(), a.signature));
 
-  if (parsed->format == SignatureFormat::kSimpleSigning) {
+  if (parsed.format == SignatureFormat::kSimpleSigning) {
     if (a.gpg_keys.empty())
       return Error{a.signature + ": a simple signing signature needs --gpg-key"};
     std::vector<std::string> keys;
@@ -69,7 +68,7 @@ Result<moat::verify::SignaturePayload> VerifiedPayload(const Args& a, std::strin
     }
     auto verifier = GpgVerifier::Create(keys);
     if (!verifier.ok()) return verifier.error();
-    auto verified = verifier.value()->Verify(parsed->data);
+    auto verified = verifier.value()->Verify(parsed.data);
     if (!verified.ok()) return verified.error().Wrap(a.signature);
     *signer = verified->key_fingerprint;
     return ParsePayload(verified->plaintext, PayloadKind::kSimpleSigning, a.signature);
@@ -81,7 +80,7 @@ Result<moat::verify::SignaturePayload> VerifiedPayload(const Args& a, std::strin
   if (!pem.ok()) return pem.error();
   auto key = PublicKey::FromPem(pem.value(), a.sigstore_key);
   if (!key.ok()) return key.error();
-  auto sig = ParseSigstoreJson(parsed->data, a.signature);
+  auto sig = ParseSigstoreJson(parsed.data, a.signature);
   if (!sig.ok()) return sig.error();
   *signer = std::string(KeyAlgorithmName(key->algorithm())) + " key " + a.sigstore_key;
   return VerifySigstoreSignature(key.value(), sig.value(), a.signature);

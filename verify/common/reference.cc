@@ -278,17 +278,15 @@ Result<Reference> ParseNormalizedNamed(std::string_view s) {
 }
 
 Result<Reference> ParseNormalizedTagged(std::string_view s) {
-  auto r = ParseNormalizedNamed(s);
-  if (!r.ok()) return r.error();
-  if (r->tag.empty() && r->digest.empty()) r->tag = "latest";
+  MOAT_ASSIGN_OR_RETURN(auto r, ParseNormalizedNamed(s));
+  if (r.tag.empty() && r.digest.empty()) r.tag = "latest";
   return r;
 }
 
 Result<Reference> ParseCanonicalNamed(std::string_view s) {
-  auto r = ParseNormalizedNamed(s);
-  if (!r.ok()) return r.error();
-  if (r->String() != s) {
-    return Invalid(s, "not in fully expanded form (that is " + json::Quote(r->String()) + ")");
+  MOAT_ASSIGN_OR_RETURN(auto r, ParseNormalizedNamed(s));
+  if (r.String() != s) {
+    return Invalid(s, "not in fully expanded form (that is " + json::Quote(r.String()) + ")");
   }
   return r;
 }

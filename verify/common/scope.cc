@@ -68,9 +68,8 @@ Status ValidateDockerScope(std::string_view scope) {
     if (!IsValidPath(rest)) return Error{"invalid repository namespace " + json::Quote(rest)};
     return Status::Ok();
   }
-  auto ref = ParseCanonicalNamed(scope);
-  if (!ref.ok()) return ref.error();
-  if (!ref->tag.empty() && !ref->digest.empty()) {
+  MOAT_ASSIGN_OR_RETURN(auto ref, ParseCanonicalNamed(scope));
+  if (!ref.tag.empty() && !ref.digest.empty()) {
     return Error{"a scope names a tag or a digest, not both"};
   }
   return Status::Ok();

@@ -145,9 +145,8 @@ Result<std::string> BoltDb::ReadAt(uint64_t offset, size_t len) const {
 Result<std::optional<BoltDb::Meta>> BoltDb::ReadMeta(int which, uint32_t page_size) const {
   const uint64_t offset = static_cast<uint64_t>(which) * page_size;
   if (offset + kPageHeader + kMeta > file_size_) return std::optional<Meta>();
-  auto b = ReadAt(offset, kPageHeader + kMeta);
-  if (!b.ok()) return b.error();
-  const std::string_view p = *b;
+  MOAT_ASSIGN_OR_RETURN(auto b, ReadAt(offset, kPageHeader + kMeta));
+  const std::string_view p = b;
   const std::string_view m = p.substr(kPageHeader);
   if (Load<uint64_t>(p, 0) != static_cast<uint64_t>(which) || Load<uint16_t>(p, 8) != kMetaPage ||
       Load<uint32_t>(m, 0) != kMagic || Load<uint32_t>(m, 4) != kVersion ||
@@ -165,13 +164,12 @@ Result<std::optional<BoltDb::Meta>> BoltDb::ReadMeta(int which, uint32_t page_si
 }
 
 Result<BoltDb::Meta> BoltDb::SelectMeta() const {
-  auto m0 = ReadMeta(0, 0);
-  if (!m0.ok()) return m0.error();
+  MOAT_ASSIGN_OR_RETURN(auto m0, ReadMeta(0, 0));
   // Meta page 1 sits one page in: at meta 0's page size, or (meta 0 torn)
   // at the OS page size bbolt chose by default, or another plausible size.
   std::vector<uint32_t> sizes;
-  if (m0->has_value()) {
-    sizes.push_back((*m0)->page_size);
+  if (m0.has_value()) {
+    sizes.push_back(m0->page_size);
   } else {
     const long os = ::sysconf(_SC_PAGESIZE);
     if (os > 0 && os <= static_cast<long>(kMaxPageSize)) sizes.push_back(static_cast<uint32_t>(os));
@@ -180,24 +178,23 @@ Result<BoltDb::Meta> BoltDb::SelectMeta() const {
   std::optional<Meta> m1;
   for (uint32_t s : sizes) {
     if (s < kMinPageSize || s > kMaxPageSize || (s & (s - 1)) != 0) continue;
-    auto m = ReadMeta(1, s);
-    if (!m.ok()) return m.error();
-    if (m->has_value()) {
-      m1 = *m;
+    MOAT_ASSIGN_OR_RETURN(auto m, ReadMeta(1, s));
+    if (m.has_value()) {
+      m1 = m;
       break;
     }
   }
-  if (!m0->has_value() && !m1.has_value()) {
+  if (!m0.has_value() && !m1.has_value()) {
     return Error{display_ + ": no valid meta page (not a bbolt file, or both meta pages corrupt)"};
   }
   Meta m;
-  if (m0->has_value() && m1.has_value()) {
-    if ((*m0)->page_size != m1->page_size) {
+  if (m0.has_value() && m1.has_value()) {
+    if (m0->page_size != m1->page_size) {
       return Error{display_ + ": meta pages disagree on the page size"};
     }
-    m = (*m0)->txid > m1->txid ? **m0 : *m1;  // bbolt prefers meta 1 on a tie
+    m = m0->txid > m1->txid ? *m0 : *m1;  // bbolt prefers meta 1 on a tie
   } else {
-    m = m0->has_value() ? **m0 : *m1;
+    m = m0.has_value() ? *m0 : *m1;
   }
   if (m.page_size < kMinPageSize || m.page_size > kMaxPageSize ||
       (m.page_size & (m.page_size - 1)) != 0) {
@@ -213,22 +210,17 @@ Result<BoltDb::Meta> BoltDb::SelectMeta() const {
 }
 
 Status BoltDb::Refresh() {
-  auto size = FileSize();
-  if (!size.ok()) return size.error();
-  file_size_ = *size;
-  auto m = SelectMeta();
-  if (!m.ok()) return m.error();
-  meta_ = *m;
+  MOAT_ASSIGN_OR_RETURN(file_size_, FileSize());
+  MOAT_ASSIGN_OR_RETURN(meta_, SelectMeta());
   cache_.clear();
   cache_bytes_ = 0;
   return Status::Ok();
 }
 
 Result<bool> BoltDb::Unchanged() const {
-  auto m = SelectMeta();
-  if (!m.ok()) return m.error();
-  return m->txid == meta_.txid && m->which == meta_.which && m->root == meta_.root &&
-         m->page_size == meta_.page_size;
+  MOAT_ASSIGN_OR_RETURN(auto m, SelectMeta());
+  return m.txid == meta_.txid && m.which == meta_.which && m.root == meta_.root &&
+         m.page_size == meta_.page_size;
 }
 
 Status BoltDb::View(const std::function<Status(const BoltDb&)>& read, int attempts) {
@@ -384,8 +376,7 @@ Result<std::optional<BoltDb::Elem>> BoltDb::Seek(const Bucket& b, std::string_vi
     // bbolt: the last element whose key is <= the one sought, else the first.
     size_t idx = 0;
     for (size_t i = 0; i < page->elems.size() && page->elems[i].key <= key; ++i) idx = i;
-    auto next = LoadPage(page->elems[idx].child);
-    if (!next.ok()) return next.error();
+    MOAT_ASSIGN_OR_RETURN(auto next, LoadPage(page->elems[idx].child));
     page = std::move(next);
   }
 }
@@ -396,11 +387,10 @@ Result<std::optional<BoltDb::Bucket>> BoltDb::FindBucket(
   cur.root = meta_.root;
   for (size_t i = 0; i < path.size(); ++i) {
     Page holder;
-    auto e = Seek(cur, path[i], &holder);
-    if (!e.ok()) return e.error();
-    if (!e->has_value() || !(*e)->is_bucket) return std::optional<Bucket>();
+    MOAT_ASSIGN_OR_RETURN(auto e, Seek(cur, path[i], &holder));
+    if (!e.has_value() || !e->is_bucket) return std::optional<Bucket>();
     const std::vector<std::string> upto(path.begin(), path.begin() + static_cast<long>(i) + 1);
-    auto b = OpenBucketValue((*e)->value, display_ + ": bucket " + PathName(upto));
+    auto b = OpenBucketValue(e->value, display_ + ": bucket " + PathName(upto));
     if (!b.ok()) return b.error();
     cur = std::move(b.value());
   }
@@ -409,20 +399,17 @@ Result<std::optional<BoltDb::Bucket>> BoltDb::FindBucket(
 
 Result<std::optional<std::string>> BoltDb::Get(const std::vector<std::string>& bucket_path,
                                                std::string_view key) const {
-  auto b = FindBucket(bucket_path);
-  if (!b.ok()) return b.error();
-  if (!b->has_value()) return std::optional<std::string>();
+  MOAT_ASSIGN_OR_RETURN(auto b, FindBucket(bucket_path));
+  if (!b.has_value()) return std::optional<std::string>();
   Page holder;
-  auto e = Seek(**b, key, &holder);
-  if (!e.ok()) return e.error();
-  if (!e->has_value() || (*e)->is_bucket) return std::optional<std::string>();
-  return std::optional<std::string>(std::string((*e)->value));
+  MOAT_ASSIGN_OR_RETURN(auto e, Seek(*b, key, &holder));
+  if (!e.has_value() || e->is_bucket) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(e->value));
 }
 
 Result<bool> BoltDb::BucketExists(const std::vector<std::string>& bucket_path) const {
-  auto b = FindBucket(bucket_path);
-  if (!b.ok()) return b.error();
-  return b->has_value();
+  MOAT_ASSIGN_OR_RETURN(auto b, FindBucket(bucket_path));
+  return b.has_value();
 }
 
 Status BoltDb::WalkPage(const Page& p, int depth, std::set<uint64_t>* visited,
@@ -440,29 +427,26 @@ Status BoltDb::WalkPage(const Page& p, int depth, std::set<uint64_t>* visited,
   }
   if (depth >= kMaxDepth) return Error{Where(p.id) + ": tree deeper than the limit"};
   for (const Elem& e : p.elems) {
-    auto child = LoadPage(e.child);
-    if (!child.ok()) return child.error();
-    MOAT_TRY(WalkPage(*child, depth + 1, visited, fn, stats));
+    MOAT_ASSIGN_OR_RETURN(auto child, LoadPage(e.child));
+    MOAT_TRY(WalkPage(child, depth + 1, visited, fn, stats));
   }
   return Status::Ok();
 }
 
 Status BoltDb::Walk(const Bucket& b, std::set<uint64_t>* visited,
                     const std::function<Status(const Elem&)>& fn, Stats* stats) const {
-  auto page = RootPage(b);
-  if (!page.ok()) return page.error();
-  return WalkPage(*page, 0, visited, fn, stats);
+  MOAT_ASSIGN_OR_RETURN(auto page, RootPage(b));
+  return WalkPage(page, 0, visited, fn, stats);
 }
 
 Status BoltDb::ForEach(const std::vector<std::string>& bucket_path,
                        const std::function<Status(const BoltEntry&)>& fn) const {
-  auto b = FindBucket(bucket_path);
-  if (!b.ok()) return b.error();
-  if (!b->has_value()) {
+  MOAT_ASSIGN_OR_RETURN(auto b, FindBucket(bucket_path));
+  if (!b.has_value()) {
     return Error{display_ + ": bucket " + PathName(bucket_path) + ": missing", ENOENT};
   }
   std::set<uint64_t> visited;
-  return Walk(**b, &visited, [&fn](const Elem& e) {
+  return Walk(*b, &visited, [&fn](const Elem& e) {
     return fn(BoltEntry{e.key, e.is_bucket ? std::string_view() : e.value, e.is_bucket});
   });
 }
@@ -477,11 +461,11 @@ Status BoltDb::CheckBucket(const Bucket& b, int nesting, std::set<uint64_t>* vis
           ++stats->values;
           return Status::Ok();
         }
-        auto child = OpenBucketValue(e.value, display_ + ": bucket " + Printable(e.key));
-        if (!child.ok()) return child.error();
+        MOAT_ASSIGN_OR_RETURN(auto child,
+                              OpenBucketValue(e.value, display_ + ": bucket " + Printable(e.key)));
         ++stats->buckets;
-        if (child->root == 0) ++stats->inline_buckets;
-        return CheckBucket(*child, nesting + 1, visited, stats);
+        if (child.root == 0) ++stats->inline_buckets;
+        return CheckBucket(child, nesting + 1, visited, stats);
       },
       stats);
 }
@@ -496,10 +480,8 @@ Result<BoltDb::Stats> BoltDb::CheckAll() const {
 }
 
 Status BoltParseForFuzz(std::string_view bytes) {
-  auto db = BoltDb::FromBytes(std::string(bytes));
-  if (!db.ok()) return db.error();
-  auto stats = db->CheckAll();
-  if (!stats.ok()) return stats.error();
+  MOAT_ASSIGN_OR_RETURN(auto db, BoltDb::FromBytes(std::string(bytes)));
+  MOAT_TRY(db.CheckAll());
   return Status::Ok();
 }
 

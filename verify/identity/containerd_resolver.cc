@@ -110,66 +110,58 @@ Result<Target> ResolveTarget(const Content& cs, const ImageRecord& r) {
     return Error{what + ": media type " + json::Quote(r.media_type) +
                  " is not an image manifest, manifest list or OCI index"};
   }
-  auto blob = cs.Find(r.digest, docker::kMaxManifest);
-  if (!blob.ok()) return blob.error();
-  if (!blob->has_value()) {
+  MOAT_ASSIGN_OR_RETURN(auto blob, cs.Find(r.digest, docker::kMaxManifest));
+  if (!blob.has_value()) {
     return Error{what + " is not in the content store (" + cs.Display(r.digest) + ")", ENOENT};
   }
-  auto doc = docker::Classify(**blob);
-  if (!doc.ok()) return doc.error();
+  MOAT_ASSIGN_OR_RETURN(auto doc, docker::Classify(*blob));
   const Kind want = manifest_type ? Kind::kManifest : Kind::kIndex;
-  if (doc->kind != want) {
-    return Error{
-        (*blob)->path + ": recorded as " + r.media_type + ", but the blob is a " +
-        (doc->kind == Kind::kSchema1 ? std::string("schema 1 manifest") : doc->media_type)};
+  if (doc.kind != want) {
+    return Error{blob->path + ": recorded as " + r.media_type + ", but the blob is a " +
+                 (doc.kind == Kind::kSchema1 ? std::string("schema 1 manifest") : doc.media_type)};
   }
   Target t;
   if (want == Kind::kManifest) {
-    auto c = ReadManifest(std::move(**blob), *doc);
+    auto c = ReadManifest(std::move(*blob), doc);
     if (!c.ok()) return c.error();
     t.manifests.push_back(std::move(c.value()));
     return t;
   }
-  auto entries = docker::IndexEntries(*doc, (*blob)->path);
-  if (!entries.ok()) return entries.error();
+  MOAT_ASSIGN_OR_RETURN(auto entries, docker::IndexEntries(doc, blob->path));
   std::vector<std::string> seen;
-  for (const docker::Entry& e : *entries) {
+  for (const docker::Entry& e : entries) {
     if (std::find(seen.begin(), seen.end(), e.digest) != seen.end()) continue;
     seen.push_back(e.digest);
-    auto child = cs.Find(e.digest, docker::kMaxManifest);
-    if (!child.ok()) return child.error();
-    if (!child->has_value()) {
+    MOAT_ASSIGN_OR_RETURN(auto child, cs.Find(e.digest, docker::kMaxManifest));
+    if (!child.has_value()) {
       ++t.absent;  // another platform's, never fetched
       continue;
     }
-    auto cdoc = docker::Classify(**child);
-    if (!cdoc.ok()) return cdoc.error();
-    if (cdoc->kind != Kind::kManifest) {
+    MOAT_ASSIGN_OR_RETURN(auto cdoc, docker::Classify(*child));
+    if (cdoc.kind != Kind::kManifest) {
       ++t.skipped;
       continue;
     }
-    auto c = ReadManifest(std::move(**child), *cdoc);
+    auto c = ReadManifest(std::move(*child), cdoc);
     if (!c.ok()) return c.error();
     c->platform = e.platform;
     t.manifests.push_back(std::move(c.value()));
   }
-  t.index = std::move(**blob);
-  t.index_media_type = doc->media_type;
+  t.index = std::move(*blob);
+  t.index_media_type = doc.media_type;
   return t;
 }
 
 /// The chainIDs of an image config's rootfs.diff_ids, top layer first.
 Result<std::vector<std::string>> ConfigChain(const Content& cs, const std::string& config) {
-  auto blob = cs.Find(config, docker::kMaxImageConfig);
-  if (!blob.ok()) return blob.error();
-  if (!blob->has_value()) {
+  MOAT_ASSIGN_OR_RETURN(auto blob, cs.Find(config, docker::kMaxImageConfig));
+  if (!blob.has_value()) {
     return Error{
         "image config " + config + " is not in the content store (" + cs.Display(config) + ")",
         ENOENT};
   }
-  auto diff_ids = docker::ConfigDiffIds((*blob)->bytes, (*blob)->path);
-  if (!diff_ids.ok()) return diff_ids.error();
-  std::vector<std::string> chain = DockerChainIds(*diff_ids);  // containerd's identity.ChainIDs
+  MOAT_ASSIGN_OR_RETURN(auto diff_ids, docker::ConfigDiffIds(blob->bytes, blob->path));
+  std::vector<std::string> chain = DockerChainIds(diff_ids);  // containerd's identity.ChainIDs
   std::reverse(chain.begin(), chain.end());
   return chain;
 }
@@ -191,9 +183,8 @@ Result<std::string> MatchConfig(const Content& cs, const Target& t, const MetaFa
   for (const Candidate& c : t.manifests) {
     if (std::find(tried.begin(), tried.end(), c.config) != tried.end()) continue;
     tried.push_back(c.config);
-    auto chain = ConfigChain(cs, c.config);
-    if (!chain.ok()) return chain.error();
-    if (*chain != keys) continue;
+    MOAT_ASSIGN_OR_RETURN(auto chain, ConfigChain(cs, c.config));
+    if (chain != keys) continue;
     if (!match.empty()) {
       return Error{"image " + json::Quote(f.image) + ": configs " + match + " and " + c.config +
                    " both have the container's layers: ambiguous"};
@@ -337,20 +328,17 @@ Result<ContainerdBundle> ParseContainerdBundle(const std::string& bundle,
 }
 
 Result<ImageIdentity> ResolveContainerd(const ContainerdResolveInput& in) {
-  auto bundle = ParseContainerdBundle(in.bundle, in.state_dir);
-  if (!bundle.ok()) return bundle.error();
-  if (bundle->id != in.container_id) {
+  MOAT_ASSIGN_OR_RETURN(auto bundle, ParseContainerdBundle(in.bundle, in.state_dir));
+  if (bundle.id != in.container_id) {
     return Error{"container id " + json::Quote(in.container_id) + " is not the bundle's id " +
-                 json::Quote(bundle->id) + " (" + in.bundle + ")"};
+                 json::Quote(bundle.id) + " (" + in.bundle + ")"};
   }
   // No symlink below the state dir: the bundle is where containerd made it.
-  auto state = RealPath(in.state_dir, "containerd state dir");
-  if (!state.ok()) return state.error();
-  auto real_bundle = RealPath(in.bundle, "bundle");
-  if (!real_bundle.ok()) return real_bundle.error();
-  const std::string want_bundle = *state + "/" + kTaskDir + "/" + bundle->ns + "/" + bundle->id;
-  if (*real_bundle != want_bundle) {
-    return Error{"bundle " + in.bundle + " resolves to " + *real_bundle + ", not " + want_bundle};
+  MOAT_ASSIGN_OR_RETURN(auto state, RealPath(in.state_dir, "containerd state dir"));
+  MOAT_ASSIGN_OR_RETURN(auto real_bundle, RealPath(in.bundle, "bundle"));
+  const std::string want_bundle = state + "/" + kTaskDir + "/" + bundle.ns + "/" + bundle.id;
+  if (real_bundle != want_bundle) {
+    return Error{"bundle " + in.bundle + " resolves to " + real_bundle + ", not " + want_bundle};
   }
   if (in.root_path != "rootfs" && in.root_path != in.bundle + "/rootfs") {
     return Error{"config.json: root.path: " + json::Quote(in.root_path) +
@@ -359,40 +347,35 @@ Result<ImageIdentity> ResolveContainerd(const ContainerdResolveInput& in) {
 
   ImageIdentity out;
   out.engine = Engine::kContainerd;
-  auto root_dir = RealPath(in.containerd_root, "containerd root");
-  if (!root_dir.ok()) return root_dir.error();
-  auto root = Tree::Open(*root_dir, &in.trusted_uid);
-  if (!root.ok()) return root.error();
-  auto facts = containerd::ReadMetadata(*root, bundle->ns, bundle->id, &out);
-  if (!facts.ok()) return facts.error();
+  MOAT_ASSIGN_OR_RETURN(auto root_dir, RealPath(in.containerd_root, "containerd root"));
+  MOAT_ASSIGN_OR_RETURN(auto root, Tree::Open(root_dir, &in.trusted_uid));
+  MOAT_ASSIGN_OR_RETURN(auto facts, containerd::ReadMetadata(root, bundle.ns, bundle.id, &out));
 
-  auto store = Tree::Open(*root_dir + "/" + kContentDir, nullptr);  // hashes are the check
+  auto store = Tree::Open(root_dir + "/" + kContentDir, nullptr);  // hashes are the check
   if (!store.ok()) return store.error();
   const Content cs(std::move(store.value()));
-  auto own = std::find_if(facts->images.begin(), facts->images.end(),
-                          [&](const ImageRecord& r) { return r.name == facts->image; });
-  if (own == facts->images.end()) {
-    return Error{"image " + json::Quote(facts->image) + " of container " + bundle->ns + "/" +
-                 bundle->id + " is no longer in the namespace's images (deleted since)"};
+  auto own = std::find_if(facts.images.begin(), facts.images.end(),
+                          [&](const ImageRecord& r) { return r.name == facts.image; });
+  if (own == facts.images.end()) {
+    return Error{"image " + json::Quote(facts.image) + " of container " + bundle.ns + "/" +
+                 bundle.id + " is no longer in the namespace's images (deleted since)"};
   }
   auto target = ResolveTarget(cs, *own);
   if (!target.ok()) return target.error().Wrap("image " + json::Quote(own->name));
-  auto config = MatchConfig(cs, *target, *facts, &out);
-  if (!config.ok()) return config.error();
-  out.config_digest = *config;
+  MOAT_ASSIGN_OR_RETURN(out.config_digest, MatchConfig(cs, *target, facts, &out));
 
-  std::vector<std::string> root_names = {*root_dir};
+  std::vector<std::string> root_names = {root_dir};
   std::string configured = in.containerd_root;
   while (configured.size() > 1 && configured.back() == '/') configured.pop_back();
-  if (configured != *root_dir) root_names.push_back(configured);
-  MOAT_TRY(containerd::CheckRootfsMount(*root, root_names, facts->chain, in.mountinfo,
-                                        *real_bundle + "/rootfs", &out));
+  if (configured != root_dir) root_names.push_back(configured);
+  MOAT_TRY(containerd::CheckRootfsMount(root, root_names, facts.chain, in.mountinfo,
+                                        real_bundle + "/rootfs", &out));
 
   AddRecord(*own, *target, &out);  // its manifests first
   // Names often share a target (CRI records name:tag, name@digest and the id).
   std::map<std::pair<std::string, std::string>, Result<Target>> targets;
   targets.emplace(std::pair{own->digest, own->media_type}, std::move(target.value()));
-  for (const ImageRecord& r : facts->images) {
+  for (const ImageRecord& r : facts.images) {
     if (&r == &*own) continue;
     const std::pair key{r.digest, r.media_type};
     auto it = targets.find(key);
@@ -404,7 +387,7 @@ Result<ImageIdentity> ResolveContainerd(const ContainerdResolveInput& in) {
     }
     AddRecord(r, *it->second, &out);
   }
-  out.used_reference = UsedReference(facts->image, &out);
+  out.used_reference = UsedReference(facts.image, &out);
   return out;
 }
 

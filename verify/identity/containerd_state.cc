@@ -28,12 +28,11 @@ std::string Path(const std::vector<std::string>& p) {
 /// A string value that must be present and not empty.
 Result<std::string> Need(const BoltDb& db, const std::vector<std::string>& bucket,
                          const std::string& key) {
-  auto v = db.Get(bucket, key);
-  if (!v.ok()) return v.error();
-  if (!v->has_value() || (*v)->empty()) {
+  MOAT_ASSIGN_OR_RETURN(auto v, db.Get(bucket, key));
+  if (!v.has_value() || v->empty()) {
     return Error{db.display() + ": " + Path(bucket) + "/" + key + ": missing or empty", ENOENT};
   }
-  return std::move(**v);
+  return std::move(*v);
 }
 
 /// Go's binary.Uvarint, which containerd uses for ids and kinds.
@@ -61,15 +60,13 @@ Status ReadChain(const BoltDb& db, const std::string& ns, const std::string& fir
       return Error{db.display() + ": snapshot chain longer than " + std::to_string(kMaxChain)};
     }
     const std::vector<std::string> b = {"v1", ns, "snapshots", f->snapshotter, key};
-    auto exists = db.BucketExists(b);
-    if (!exists.ok()) return exists.error();
-    if (!*exists) return Error{db.display() + ": " + Path(b) + ": no such snapshot", ENOENT};
+    MOAT_ASSIGN_OR_RETURN(auto exists, db.BucketExists(b));
+    if (!exists) return Error{db.display() + ": " + Path(b) + ": no such snapshot", ENOENT};
     auto name = Need(db, b, "name");
     if (!name.ok()) return name.error();
-    auto parent = db.Get(b, "parent");
-    if (!parent.ok()) return parent.error();
+    MOAT_ASSIGN_OR_RETURN(auto parent, db.Get(b, "parent"));
     f->chain.push_back({key, std::move(name.value())});
-    key = parent->value_or("");
+    key = parent.value_or("");
   }
   return Status::Ok();
 }
@@ -77,18 +74,16 @@ Status ReadChain(const BoltDb& db, const std::string& ns, const std::string& fir
 Status ReadFacts(const BoltDb& db, const std::string& ns, const std::string& id, MetaFacts* f) {
   *f = MetaFacts{};
   const std::vector<std::string> c = {"v1", ns, "containers", id};
-  auto exists = db.BucketExists(c);
-  if (!exists.ok()) return exists.error();
-  if (!*exists) {
+  MOAT_ASSIGN_OR_RETURN(auto exists, db.BucketExists(c));
+  if (!exists) {
     return Error{db.display() + ": " + Path(c) + ": no such container in namespace " + ns, ENOENT};
   }
-  auto image = db.Get(c, "image");
-  if (!image.ok()) return image.error();
-  if (!image->has_value() || (*image)->empty()) {
+  MOAT_ASSIGN_OR_RETURN(auto image, db.Get(c, "image"));
+  if (!image.has_value() || image->empty()) {
     return Error{db.display() + ": " + Path(c) +
                  ": the container names no image (created from a bare rootfs)"};
   }
-  f->image = std::move(**image);
+  f->image = std::move(*image);
   auto snapshotter = Need(db, c, "snapshotter");
   if (!snapshotter.ok()) return snapshotter.error();
   f->snapshotter = std::move(snapshotter.value());
@@ -96,23 +91,20 @@ Status ReadFacts(const BoltDb& db, const std::string& ns, const std::string& id,
     return Error{db.display() + ": " + Path(c) + "/snapshotter: " + json::Quote(f->snapshotter) +
                  " is not supported (moat resolves overlayfs only)"};
   }
-  auto key = Need(db, c, "snapshotKey");
-  if (!key.ok()) return key.error();
-  MOAT_TRY(ReadChain(db, ns, *key, f));
+  MOAT_ASSIGN_OR_RETURN(auto key, Need(db, c, "snapshotKey"));
+  MOAT_TRY(ReadChain(db, ns, key, f));
 
   const std::vector<std::string> images = {"v1", ns, "images"};
-  auto any = db.BucketExists(images);
-  if (!any.ok()) return any.error();
-  if (!*any) return Status::Ok();
+  MOAT_ASSIGN_OR_RETURN(auto any, db.BucketExists(images));
+  if (!any) return Status::Ok();
   return db.ForEach(images, [&](const BoltEntry& e) -> Status {
     if (!e.is_bucket) return Status::Ok();
     ImageRecord r;
     r.name = std::string(e.key);
     const std::vector<std::string> target = {"v1", ns, "images", r.name, "target"};
     for (auto [key, to] : {std::pair{"digest", &r.digest}, std::pair{"mediatype", &r.media_type}}) {
-      auto v = db.Get(target, key);
-      if (!v.ok()) return v.error();
-      *to = v->value_or("");  // a record without one is reported, not resolved
+      MOAT_ASSIGN_OR_RETURN(auto v, db.Get(target, key));
+      *to = v.value_or("");  // a record without one is reported, not resolved
     }
     f->images.push_back(std::move(r));
     return Status::Ok();
@@ -131,23 +123,15 @@ Result<std::vector<Backend>> ReadBackends(const BoltDb& db, const std::vector<Sn
   for (const Snapshot& s : chain) {
     const std::vector<std::string> b = {"v1", "snapshots", s.name};
     const std::string where = db.display() + ": " + Path(b);
-    auto exists = db.BucketExists(b);
-    if (!exists.ok()) return exists.error();
-    if (!*exists) return Error{where + ": no such snapshot", ENOENT};
+    MOAT_ASSIGN_OR_RETURN(auto exists, db.BucketExists(b));
+    if (!exists) return Error{where + ": no such snapshot", ENOENT};
     Backend be;
-    auto id = Need(db, b, "id");
-    if (!id.ok()) return id.error();
-    auto n = Uvarint(*id, where + "/id");
-    if (!n.ok()) return n.error();
-    be.id = *n;
-    auto kind = Need(db, b, "kind");
-    if (!kind.ok()) return kind.error();
-    auto k = Uvarint(*kind, where + "/kind");
-    if (!k.ok()) return k.error();
-    be.kind = *k;
-    auto parent = db.Get(b, "parent");
-    if (!parent.ok()) return parent.error();
-    be.parent = parent->value_or("");
+    MOAT_ASSIGN_OR_RETURN(auto id, Need(db, b, "id"));
+    MOAT_ASSIGN_OR_RETURN(be.id, Uvarint(id, where + "/id"));
+    MOAT_ASSIGN_OR_RETURN(auto kind, Need(db, b, "kind"));
+    MOAT_ASSIGN_OR_RETURN(be.kind, Uvarint(kind, where + "/kind"));
+    MOAT_ASSIGN_OR_RETURN(auto parent, db.Get(b, "parent"));
+    be.parent = parent.value_or("");
     if (!ids.insert(be.id).second) {
       return Error{where + "/id: " + std::to_string(be.id) + " is used twice in the chain"};
     }
@@ -162,16 +146,15 @@ Result<MetaFacts> ReadMetadata(const docker::Tree& root, const std::string& ns,
                                const std::string& id, ImageIdentity* out) {
   auto fd = root.OpenFile(kMetaDb);
   if (!fd.ok()) return fd.error();
-  auto db = BoltDb::FromFd(std::move(fd.value()), root.Display(kMetaDb));
-  if (!db.ok()) return db.error();
+  MOAT_ASSIGN_OR_RETURN(auto db, BoltDb::FromFd(std::move(fd.value()), root.Display(kMetaDb)));
   MetaFacts f;
-  MOAT_TRY(db->View([&](const BoltDb& d) { return ReadFacts(d, ns, id, &f); }));
+  MOAT_TRY(db.View([&](const BoltDb& d) { return ReadFacts(d, ns, id, &f); }));
   out->evidence.push_back("container " + ns + "/" + id + " names image " + json::Quote(f.image) +
                           ", snapshot " + json::Quote(f.chain[0].key) + " of " + f.snapshotter +
-                          " (" + kMetaDb + ", txid " + std::to_string(db->txid()) +
-                          (db->view_reads() > 1 ? ", read " + std::to_string(db->view_reads()) +
-                                                      " times: containerd committed meanwhile"
-                                                : std::string()) +
+                          " (" + kMetaDb + ", txid " + std::to_string(db.txid()) +
+                          (db.view_reads() > 1 ? ", read " + std::to_string(db.view_reads()) +
+                                                     " times: containerd committed meanwhile"
+                                               : std::string()) +
                           ")");
   return f;
 }
@@ -187,17 +170,16 @@ Status CheckRootfsMount(const docker::Tree& root, const std::vector<std::string>
   const std::string rel = std::string(kOverlayDir) + "/metadata.db";
   auto fd = root.OpenFile(rel);
   if (!fd.ok()) return fd.error();
-  auto db = BoltDb::FromFd(std::move(fd.value()), root.Display(rel));
-  if (!db.ok()) return db.error();
+  MOAT_ASSIGN_OR_RETURN(auto db, BoltDb::FromFd(std::move(fd.value()), root.Display(rel)));
   std::vector<Backend> backends;
-  MOAT_TRY(db->View([&](const BoltDb& d) -> Status {
+  MOAT_TRY(db.View([&](const BoltDb& d) -> Status {
     auto b = ReadBackends(d, chain);
     if (!b.ok()) return b.error();
     backends = std::move(b.value());
     return Status::Ok();
   }));
   for (size_t i = 0; i < chain.size(); ++i) {
-    const std::string where = db->display() + ": v1/snapshots/" + chain[i].name;
+    const std::string where = db.display() + ": v1/snapshots/" + chain[i].name;
     const uint64_t want_kind = i == 0 ? kKindActive : kKindCommitted;
     if (backends[i].kind != want_kind) {
       return Error{where + "/kind: " + std::to_string(backends[i].kind) + ", not " +
@@ -211,9 +193,8 @@ Status CheckRootfsMount(const docker::Tree& root, const std::vector<std::string>
   }
 
   // The mount.
-  auto mount = ReadOverlayMount(mountinfo, mount_point);
-  if (!mount.ok()) return mount.error();
-  const std::string& shown = mount->shown;
+  MOAT_ASSIGN_OR_RETURN(auto mount, ReadOverlayMount(mountinfo, mount_point));
+  const std::string& shown = mount.shown;
   // An absolute snapshots/<id>/fs under one spelling of the root, or (for
   // long option strings, containerd mounts from the snapshots directory) "<id>/fs".
   auto is_dir_of = [&](const std::string& dir, uint64_t id, bool relative_ok) {
@@ -223,20 +204,20 @@ Status CheckRootfsMount(const docker::Tree& root, const std::vector<std::string>
       return dir == r + "/" + kOverlayDir + "/snapshots" + tail;
     });
   };
-  if (!is_dir_of(mount->upper, backends[0].id, false)) {
-    return Error{shown + ": upperdir " + mount->upper +
+  if (!is_dir_of(mount.upper, backends[0].id, false)) {
+    return Error{shown + ": upperdir " + mount.upper +
                  " is not the container snapshot's directory " + std::to_string(backends[0].id) +
                  "/fs"};
   }
-  if (mount->lower.size() != chain.size() - 1) {
-    return Error{shown + ": " + std::to_string(mount->lower.size()) +
+  if (mount.lower.size() != chain.size() - 1) {
+    return Error{shown + ": " + std::to_string(mount.lower.size()) +
                  " lowerdirs, but the image has " + std::to_string(chain.size() - 1) + " layers"};
   }
   std::string ids;
-  for (size_t i = 0; i < mount->lower.size(); ++i) {
+  for (size_t i = 0; i < mount.lower.size(); ++i) {
     const uint64_t id = backends[i + 1].id;
-    if (!is_dir_of(mount->lower[i], id, true)) {
-      return Error{shown + ": lowerdir " + std::to_string(i + 1) + " " + mount->lower[i] +
+    if (!is_dir_of(mount.lower[i], id, true)) {
+      return Error{shown + ": lowerdir " + std::to_string(i + 1) + " " + mount.lower[i] +
                    " is not the directory " + std::to_string(id) + "/fs of layer snapshot " +
                    chain[i + 1].key};
     }

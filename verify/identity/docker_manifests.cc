@@ -31,14 +31,11 @@ Result<Doc> Classify(const Blob& b) {
   MOAT_TRY(json::ExpectType(d.v, json::Type::kObject, b.path + ": (top level)"));
   const json::Value* sv = d.v.Find("schemaVersion");
   if (sv == nullptr) return Error{b.path + ": schemaVersion: missing"};
-  auto version = json::ReadInt(*sv, b.path + ": schemaVersion", 1, 2);
-  if (!version.ok()) return version.error();
+  MOAT_ASSIGN_OR_RETURN(auto version, json::ReadInt(*sv, b.path + ": schemaVersion", 1, 2));
   if (const json::Value* mt = d.v.Find("mediaType"); mt != nullptr && !mt->is_null()) {
-    auto s = json::ReadString(*mt, b.path + ": mediaType");
-    if (!s.ok()) return s.error();
-    d.media_type = *s;
+    MOAT_ASSIGN_OR_RETURN(d.media_type, json::ReadString(*mt, b.path + ": mediaType"));
   }
-  if (*version == 1) {
+  if (version == 1) {
     d.kind = Kind::kSchema1;
     return d;
   }
@@ -73,10 +70,9 @@ Result<std::string> ConfigDigest(const Doc& d, const std::string& where) {
   MOAT_TRY(json::ExpectType(*config, json::Type::kObject, where + ": config"));
   const json::Value* digest = config->Find("digest");
   if (digest == nullptr) return Error{where + ": config.digest: missing"};
-  auto s = json::ReadString(*digest, where + ": config.digest");
-  if (!s.ok()) return s.error();
-  if (!IsSha256Digest(*s)) {
-    return Error{where + ": config.digest: " + json::Quote(*s) + " is not sha256:<hex>"};
+  MOAT_ASSIGN_OR_RETURN(auto s, json::ReadString(*digest, where + ": config.digest"));
+  if (!IsSha256Digest(s)) {
+    return Error{where + ": config.digest: " + json::Quote(s) + " is not sha256:<hex>"};
   }
   return s;
 }
@@ -92,12 +88,11 @@ Result<std::vector<Entry>> IndexEntries(const Doc& d, const std::string& where) 
     MOAT_TRY(json::ExpectType(item, json::Type::kObject, path));
     const json::Value* digest = item.Find("digest");
     if (digest == nullptr) return Error{path + ".digest: missing"};
-    auto s = json::ReadString(*digest, path + ".digest");
-    if (!s.ok()) return s.error();
-    if (!IsSha256Digest(*s)) {
-      return Error{path + ".digest: " + json::Quote(*s) + " is not sha256:<hex>"};
+    MOAT_ASSIGN_OR_RETURN(auto s, json::ReadString(*digest, path + ".digest"));
+    if (!IsSha256Digest(s)) {
+      return Error{path + ".digest: " + json::Quote(s) + " is not sha256:<hex>"};
     }
-    Entry e{*s, ""};
+    Entry e{s, ""};
     if (const json::Value* p = item.Find("platform"); p != nullptr && p->is_object()) {
       for (const char* key : {"os", "architecture", "variant"}) {
         const json::Value* f = p->Find(key);
@@ -221,24 +216,20 @@ std::string Join(const std::vector<std::string>& v) {
 /// and name the image's config.
 Status AddIndex(Stores* stores, const Blob& list, const Doc& doc, const RepoDigest& rd,
                 ImageIdentity* id) {
-  auto entries = IndexEntries(doc, list.path);
-  if (!entries.ok()) return entries.error();
+  MOAT_ASSIGN_OR_RETURN(auto entries, IndexEntries(doc, list.path));
   std::vector<std::string> seen;
   size_t matched = 0;
-  for (const Entry& e : *entries) {
+  for (const Entry& e : entries) {
     if (std::find(seen.begin(), seen.end(), e.digest) != seen.end()) continue;
     seen.push_back(e.digest);
-    auto child = stores->Find(e.digest);
-    if (!child.ok()) return child.error();
-    if (!child->has_value()) continue;  // another platform's, never fetched
-    auto cdoc = Classify(**child);
-    if (!cdoc.ok()) return cdoc.error();
-    if (cdoc->kind != Kind::kManifest) continue;
-    auto config = ConfigDigest(*cdoc, (*child)->path);
-    if (!config.ok()) return config.error();
-    if (*config != id->config_digest) continue;
+    MOAT_ASSIGN_OR_RETURN(auto child, stores->Find(e.digest));
+    if (!child.has_value()) continue;  // another platform's, never fetched
+    MOAT_ASSIGN_OR_RETURN(auto cdoc, Classify(*child));
+    if (cdoc.kind != Kind::kManifest) continue;
+    MOAT_ASSIGN_OR_RETURN(auto config, ConfigDigest(cdoc, child->path));
+    if (config != id->config_digest) continue;
     std::string platforms;
-    for (const Entry& p : *entries) {
+    for (const Entry& p : entries) {
       if (p.digest == e.digest && !p.platform.empty()) {
         platforms += (platforms.empty() ? "" : ", ") + p.platform;
       }
@@ -246,21 +237,19 @@ Status AddIndex(Stores* stores, const Blob& list, const Doc& doc, const RepoDige
     if (matched++ == 0) {
       Add(id, VerifiedManifest{list.digest, list.bytes, rd.repositories, doc.media_type, {}});
     }
-    Add(id, VerifiedManifest{e.digest,
-                             std::move((*child)->bytes),
-                             rd.repositories,
-                             cdoc->media_type,
-                             {list.digest}});
+    Add(id,
+        VerifiedManifest{
+            e.digest, std::move(child->bytes), rd.repositories, cdoc.media_type, {list.digest}});
     id->evidence.push_back("manifest list " + list.digest + " (repo digest of " +
                            Join(rd.repositories) + ") found in containerd content store " +
                            list.store + "; its entry " + e.digest + " (" +
                            (platforms.empty() ? "no platform" : platforms) + ") found in " +
-                           (*child)->store + ", config digest matches");
+                           child->store + ", config digest matches");
   }
   if (matched == 0) {
     id->evidence.push_back(
         "manifest list " + list.digest + " (repo digest of " + Join(rd.repositories) +
-        ") found in " + list.store + ", but none of its " + std::to_string(entries->size()) +
+        ") found in " + list.store + ", but none of its " + std::to_string(entries.size()) +
         " entries is a stored manifest of config " + id->config_digest + ": not verified");
   }
   return Status::Ok();
@@ -273,32 +262,29 @@ Status AddManifests(const std::vector<std::string>& store_paths,
   Stores stores(store_paths);
   for (const RepoDigest& rd : digests) {
     const std::string what = rd.digest + " (repo digest of " + Join(rd.repositories) + ")";
-    auto blob = stores.Find(rd.digest);
-    if (!blob.ok()) return blob.error();
-    if (!blob->has_value()) {
+    MOAT_ASSIGN_OR_RETURN(auto blob, stores.Find(rd.digest));
+    if (!blob.has_value()) {
       id->evidence.push_back("manifest " + what + " is in no containerd content store (" +
                              stores.Names() + "): not verified");
       continue;
     }
-    const Blob& b = **blob;
-    auto doc = Classify(b);
-    if (!doc.ok()) return doc.error();
-    switch (doc->kind) {
+    const Blob& b = *blob;
+    MOAT_ASSIGN_OR_RETURN(auto doc, Classify(b));
+    switch (doc.kind) {
       case Kind::kSchema1:
         id->evidence.push_back("manifest " + what +
                                " is schema 1, which names no image config: not verified");
         break;
       case Kind::kIndex:
-        MOAT_TRY(AddIndex(&stores, b, *doc, rd, id));
+        MOAT_TRY(AddIndex(&stores, b, doc, rd, id));
         break;
       case Kind::kManifest: {
-        auto config = ConfigDigest(*doc, b.path);
-        if (!config.ok()) return config.error();
-        if (*config != id->config_digest) {
-          return Error{b.path + ": config.digest " + *config + " is not the image id " +
+        MOAT_ASSIGN_OR_RETURN(auto config, ConfigDigest(doc, b.path));
+        if (config != id->config_digest) {
+          return Error{b.path + ": config.digest " + config + " is not the image id " +
                        id->config_digest + " that repositories.json records for " + rd.digest};
         }
-        Add(id, VerifiedManifest{b.digest, b.bytes, rd.repositories, doc->media_type, {}});
+        Add(id, VerifiedManifest{b.digest, b.bytes, rd.repositories, doc.media_type, {}});
         id->evidence.push_back("manifest " + what + " found in containerd content store " +
                                b.store + ", config digest matches");
         break;

@@ -67,32 +67,27 @@ Result<std::string> StringAt(const json::Value& doc, std::initializer_list<std::
 Result<Container> ReadContainer(const Tree& root, const std::string& cid, ImageIdentity* out) {
   const std::string rel = "containers/" + cid + "/config.v2.json";
   const std::string file = root.Display(rel);
-  auto text = root.Read(rel, kMaxContainerConfig);
-  if (!text.ok()) return text.error();
-  auto doc = ParseFile(*text, file, kMaxContainerConfig, true);  // dockerd decodes it in Go
+  MOAT_ASSIGN_OR_RETURN(auto text, root.Read(rel, kMaxContainerConfig));
+  auto doc = ParseFile(text, file, kMaxContainerConfig, true);  // dockerd decodes it in Go
   if (!doc.ok()) return doc.error();
 
-  auto id = StringAt(*doc, {"ID"}, file, false);
-  if (!id.ok()) return id.error();
-  if (*id != cid) {
-    return Error{file + ": ID: " + json::Quote(*id) + " is not the container id " + cid};
+  MOAT_ASSIGN_OR_RETURN(auto id, StringAt(*doc, {"ID"}, file, false));
+  if (id != cid) {
+    return Error{file + ": ID: " + json::Quote(id) + " is not the container id " + cid};
   }
-  auto driver = StringAt(*doc, {"Driver"}, file, false);
-  if (!driver.ok()) return driver.error();
-  if (*driver != "overlay2") {
-    return Error{file + ": Driver: storage driver " + json::Quote(*driver) +
+  MOAT_ASSIGN_OR_RETURN(auto driver, StringAt(*doc, {"Driver"}, file, false));
+  if (driver != "overlay2") {
+    return Error{file + ": Driver: storage driver " + json::Quote(driver) +
                  " is not supported (moat resolves overlay2 only)"};
   }
   Container c;
-  auto image = StringAt(*doc, {"Image"}, file, false);
-  if (!image.ok()) return image.error();
-  if (!IsSha256Digest(*image)) {
-    return Error{file + ": Image: " + json::Quote(*image) + " is not sha256:<hex>"};
+  MOAT_ASSIGN_OR_RETURN(auto image, StringAt(*doc, {"Image"}, file, false));
+  if (!IsSha256Digest(image)) {
+    return Error{file + ": Image: " + json::Quote(image) + " is not sha256:<hex>"};
   }
-  c.image_id = std::move(*image);
-  auto typed = StringAt(*doc, {"Config", "Image"}, file, true);
-  if (!typed.ok()) return typed.error();
-  c.typed = std::move(*typed);
+  c.image_id = std::move(image);
+  MOAT_ASSIGN_OR_RETURN(auto typed, StringAt(*doc, {"Config", "Image"}, file, true));
+  c.typed = std::move(typed);
   out->evidence.push_back("image id " + c.image_id + " from " + rel);
   return c;
 }
@@ -102,19 +97,18 @@ Result<Container> ReadContainer(const Tree& root, const std::string& cid, ImageI
 Result<std::string> ReadMount(const Tree& root, const std::string& cid,
                               const std::string& root_path, ImageIdentity* out) {
   const std::string dir = "image/overlay2/layerdb/mounts/" + cid + "/";
-  auto mount_id = root.Read(dir + "mount-id", kMaxIdFile);
-  if (!mount_id.ok()) return mount_id.error();
-  if (!docker::IsHex64(*mount_id)) {
-    return Error{root.Display(dir + "mount-id") + ": " + json::Quote(*mount_id) +
+  MOAT_ASSIGN_OR_RETURN(auto mount_id, root.Read(dir + "mount-id", kMaxIdFile));
+  if (!docker::IsHex64(mount_id)) {
+    return Error{root.Display(dir + "mount-id") + ": " + json::Quote(mount_id) +
                  " is not 64 hex digits"};
   }
-  const std::string want = root.path() + "/overlay2/" + *mount_id + "/merged";
+  const std::string want = root.path() + "/overlay2/" + mount_id + "/merged";
   if (root_path != want) {
     return Error{"config.json: root.path: " + json::Quote(root_path) +
                  " is not the container's overlay2 mount " + json::Quote(want) + " (" +
                  root.Display(dir + "mount-id") + ")"};
   }
-  out->evidence.push_back("root.path is overlay2 mount " + *mount_id + " of the container (" + dir +
+  out->evidence.push_back("root.path is overlay2 mount " + mount_id + " of the container (" + dir +
                           "mount-id)");
   auto parent = root.Read(dir + "parent", kMaxIdFile);
   if (!parent.ok()) {
@@ -135,16 +129,14 @@ Status CheckImageConfig(const Tree& root, const std::string& image_id, const std
                         const std::string* top, ImageIdentity* out) {
   const std::string rel = "image/overlay2/imagedb/content/sha256/" + image_id.substr(7);
   const std::string file = root.Display(rel);
-  auto text = root.Read(rel, kMaxImageConfig);
-  if (!text.ok()) return text.error();
-  const std::string actual = docker::Sha256Digest(*text);
+  MOAT_ASSIGN_OR_RETURN(auto text, root.Read(rel, kMaxImageConfig));
+  const std::string actual = docker::Sha256Digest(text);
   if (actual != image_id) {
     return Error{file + ": content hashes to " + actual + ", not to the image id " + image_id};
   }
   out->evidence.push_back("image config " + rel + " hashes to the image id");
-  auto ids = docker::ConfigDiffIds(*text, file);
-  if (!ids.ok()) return ids.error();
-  const std::vector<std::string>& diff_ids = *ids;
+  MOAT_ASSIGN_OR_RETURN(auto ids, docker::ConfigDiffIds(text, file));
+  const std::vector<std::string>& diff_ids = ids;
   const std::vector<std::string> chain = DockerChainIds(diff_ids);
   const std::string computed = chain.empty() ? "" : chain.back();
   if (top == nullptr) return Status::Ok();
@@ -172,9 +164,8 @@ Result<Names> ReadNames(const Tree& root, const std::string& image_id, ImageIden
     return names;
   }
   // Map keys are exact in Go (tags are case-sensitive): no folding.
-  auto doc = ParseFile(*text, file, kMaxRepositories, false);
-  if (!doc.ok()) return doc.error();
-  const json::Value* repos = doc->Find("Repositories");
+  MOAT_ASSIGN_OR_RETURN(auto doc, ParseFile(*text, file, kMaxRepositories, false));
+  const json::Value* repos = doc.Find("Repositories");
   if (repos == nullptr || repos->is_null()) return names;
   MOAT_TRY(json::ExpectType(*repos, json::Type::kObject, file + ": Repositories"));
   for (const auto& [repo_key, refs] : repos->members()) {
@@ -192,21 +183,19 @@ Result<Names> ReadNames(const Tree& root, const std::string& image_id, ImageIden
       if (ref->tag.empty() == ref->digest.empty()) {
         return Error{path + ": not exactly one of name:tag and name@digest"};
       }
-      auto id = json::ReadString(value, path);
-      if (!id.ok()) return id.error();
-      if (!IsSha256Digest(*id)) {
-        return Error{path + ": " + json::Quote(*id) + " is not sha256:<hex>"};
+      MOAT_ASSIGN_OR_RETURN(auto id, json::ReadString(value, path));
+      if (!IsSha256Digest(id)) {
+        return Error{path + ": " + json::Quote(id) + " is not sha256:<hex>"};
       }
       const std::string norm = ref->String();
-      auto [it, inserted] = names.refs.emplace(norm, *id);
+      auto [it, inserted] = names.refs.emplace(norm, id);
       if (!inserted) {
-        if (it->second != *id) {
-          return Error{path + ": " + norm + " is recorded twice, for " + it->second + " and " +
-                       *id};
+        if (it->second != id) {
+          return Error{path + ": " + norm + " is recorded twice, for " + it->second + " and " + id};
         }
         continue;
       }
-      if (*id != image_id) continue;
+      if (id != image_id) continue;
       if (ref->digest.empty()) {
         names.tags.push_back(norm);
         out->evidence.push_back("tag " + norm + " maps to the image in " + rel);
@@ -325,26 +314,22 @@ Result<ImageIdentity> ResolveDocker(const DockerResolveInput& in) {
                  ": not 64 lower-case hex digits, as "
                  "Docker's are"};
   }
-  auto data_root = DataRoot(in);
-  if (!data_root.ok()) return data_root.error();
-  auto root = Tree::Open(*data_root, &in.trusted_uid);
-  if (!root.ok()) return root.error();
+  MOAT_ASSIGN_OR_RETURN(auto data_root, DataRoot(in));
+  MOAT_ASSIGN_OR_RETURN(auto root, Tree::Open(data_root, &in.trusted_uid));
 
   ImageIdentity out;
   out.engine = Engine::kDocker;
-  auto container = ReadContainer(*root, in.container_id, &out);
-  if (!container.ok()) return container.error();
-  out.config_digest = container->image_id;
-  auto top = ReadMount(*root, in.container_id, in.root_path, &out);
+  MOAT_ASSIGN_OR_RETURN(auto container, ReadContainer(root, in.container_id, &out));
+  out.config_digest = container.image_id;
+  auto top = ReadMount(root, in.container_id, in.root_path, &out);
   if (!top.ok()) return top.error();
-  MOAT_TRY(CheckImageConfig(*root, out.config_digest, in.container_id, &top.value(), &out));
-  auto names = ReadNames(*root, out.config_digest, &out);
-  if (!names.ok()) return names.error();
-  out.tags = names->tags;
-  out.used_reference = UsedReference(*container, *names, &out);
+  MOAT_TRY(CheckImageConfig(root, out.config_digest, in.container_id, &top.value(), &out));
+  MOAT_ASSIGN_OR_RETURN(auto names, ReadNames(root, out.config_digest, &out));
+  out.tags = names.tags;
+  out.used_reference = UsedReference(container, names, &out);
   const std::vector<std::string> stores =
-      in.content_stores.empty() ? DefaultDockerContentStores(*data_root) : in.content_stores;
-  MOAT_TRY(docker::AddManifests(stores, names->digests, &out));
+      in.content_stores.empty() ? DefaultDockerContentStores(data_root) : in.content_stores;
+  MOAT_TRY(docker::AddManifests(stores, names.digests, &out));
   return out;
 }
 
@@ -355,8 +340,7 @@ Result<ImageIdentity> ResolveDockerImage(const DockerResolveInput& in,
                                                    &std::free);
   if (!real) return ErrnoError("docker data-root " + in.docker_root + ": cannot resolve");
   const std::string data_root = real.get();
-  auto root = Tree::Open(data_root, &in.trusted_uid);
-  if (!root.ok()) return root.error();
+  MOAT_ASSIGN_OR_RETURN(auto root, Tree::Open(data_root, &in.trusted_uid));
 
   ImageIdentity out;
   out.engine = Engine::kDocker;
@@ -374,25 +358,23 @@ Result<ImageIdentity> ResolveDockerImage(const DockerResolveInput& in,
       r.tag = "latest";
     }
     used = r.String();
-    auto all = ReadNames(*root, "", &out);
-    if (!all.ok()) return all.error();
-    auto it = all->refs.find(used);
-    if (it == all->refs.end()) {
-      return Error{used + ": not in " + root->Display("image/overlay2/repositories.json")};
+    MOAT_ASSIGN_OR_RETURN(auto all, ReadNames(root, "", &out));
+    auto it = all.refs.find(used);
+    if (it == all.refs.end()) {
+      return Error{used + ": not in " + root.Display("image/overlay2/repositories.json")};
     }
     out.config_digest = it->second;
     out.evidence.clear();
     out.evidence.push_back(used + " maps to image " + out.config_digest +
                            " in image/overlay2/repositories.json");
   }
-  MOAT_TRY(CheckImageConfig(*root, out.config_digest, "", nullptr, &out));
-  auto names = ReadNames(*root, out.config_digest, &out);
-  if (!names.ok()) return names.error();
-  out.tags = names->tags;
+  MOAT_TRY(CheckImageConfig(root, out.config_digest, "", nullptr, &out));
+  MOAT_ASSIGN_OR_RETURN(auto names, ReadNames(root, out.config_digest, &out));
+  out.tags = names.tags;
   out.used_reference = used;
   const std::vector<std::string> stores =
       in.content_stores.empty() ? DefaultDockerContentStores(data_root) : in.content_stores;
-  MOAT_TRY(docker::AddManifests(stores, names->digests, &out));
+  MOAT_TRY(docker::AddManifests(stores, names.digests, &out));
   return out;
 }
 

@@ -56,9 +56,8 @@ Status Tree::CheckOwner(int fd, const std::string& display) const {
 }
 
 Result<std::string> Tree::Read(std::string_view rel, size_t max_bytes) const {
-  auto fd = OpenFile(rel);
-  if (!fd.ok()) return fd.error();
-  return ReadFd(fd->get(), Display(rel), max_bytes);
+  MOAT_ASSIGN_OR_RETURN(auto fd, OpenFile(rel));
+  return ReadFd(fd.get(), Display(rel), max_bytes);
 }
 
 Result<UniqueFd> Tree::OpenFile(std::string_view rel) const {
@@ -86,9 +85,8 @@ Result<UniqueFd> Tree::OpenFile(std::string_view rel) const {
   const std::string shown = Display(rel);
   const std::string name(rel.substr(pos));
   if (name.empty() || name == "." || name == "..") return Error{shown + ": bad path component"};
-  auto fd = OpenRegularAt(dir, name, shown);
-  if (!fd.ok()) return fd.error();
-  MOAT_TRY(CheckOwner(fd->get(), shown));
+  MOAT_ASSIGN_OR_RETURN(auto fd, OpenRegularAt(dir, name, shown));
+  MOAT_TRY(CheckOwner(fd.get(), shown));
   return fd;
 }
 

@@ -29,11 +29,10 @@ Result<docker::Blob> ReadBlob(const docker::Tree& t, const std::string& digest, 
 /// The descriptor of index.json that `ref` names.
 Result<std::string> FindManifest(const docker::Tree& t, const std::string& ref) {
   const std::string file = t.Display("index.json");
-  auto text = t.Read("index.json", kMaxIndex);
-  if (!text.ok()) return text.error();
+  MOAT_ASSIGN_OR_RETURN(auto text, t.Read("index.json", kMaxIndex));
   json::Limits limits;
   limits.max_bytes = kMaxIndex;
-  auto doc = json::Parse(*text, limits);
+  auto doc = json::Parse(text, limits);
   if (!doc.ok()) return doc.error().Wrap(file);
   const json::Value* ms = doc->Find("manifests");
   if (ms == nullptr || !ms->is_array()) return Error{file + ": manifests: missing or not an array"};
@@ -43,12 +42,11 @@ Result<std::string> FindManifest(const docker::Tree& t, const std::string& ref) 
     const std::string path = file + ": " + json::Index("manifests", i);
     const json::Value* d = m.Find("digest");
     if (d == nullptr) return Error{path + ".digest: missing"};
-    auto digest = json::ReadString(*d, path + ".digest");
-    if (!digest.ok()) return digest.error();
+    MOAT_ASSIGN_OR_RETURN(auto digest, json::ReadString(*d, path + ".digest"));
     const json::Value* ann = m.Find("annotations");
     const json::Value* name = ann != nullptr && ann->is_object() ? ann->Find(kRefName) : nullptr;
     if (ref.empty() || (name != nullptr && name->is_string() && name->text() == ref))
-      found.push_back(*digest);
+      found.push_back(digest);
   }
   if (found.size() == 1) return found[0];
   if (found.empty()) return Error{file + ": no manifest named " + json::Quote(ref)};
@@ -60,42 +58,32 @@ Result<std::string> FindManifest(const docker::Tree& t, const std::string& ref) 
 
 Result<ImageIdentity> ResolveOciLayout(const std::string& dir, const std::string& ref,
                                        uid_t owner) {
-  auto tree = docker::Tree::Open(dir, &owner);
-  if (!tree.ok()) return tree.error();
-  const docker::Tree& t = *tree;
+  MOAT_ASSIGN_OR_RETURN(auto tree, docker::Tree::Open(dir, &owner));
+  const docker::Tree& t = tree;
   ImageIdentity id;
   id.engine = Engine::kOciLayout;
-  auto layout = t.Read("oci-layout", 4096);
-  if (!layout.ok()) return layout.error();
-  auto digest = FindManifest(t, ref);
-  if (!digest.ok()) return digest.error();
-  id.evidence.push_back("index.json names " + *digest + (ref.empty() ? "" : " as " + ref));
+  MOAT_ASSIGN_OR_RETURN(auto layout, t.Read("oci-layout", 4096));
+  MOAT_ASSIGN_OR_RETURN(auto digest, FindManifest(t, ref));
+  id.evidence.push_back("index.json names " + digest + (ref.empty() ? "" : " as " + ref));
 
   // The config, through an index if the name points at one.
-  auto blob = ReadBlob(t, *digest, docker::kMaxManifest);
-  if (!blob.ok()) return blob.error();
-  auto doc = docker::Classify(*blob);
-  if (!doc.ok()) return doc.error();
-  if (doc->kind == docker::Kind::kIndex) {
-    auto entries = docker::IndexEntries(*doc, blob->path);
-    if (!entries.ok()) return entries.error();
+  MOAT_ASSIGN_OR_RETURN(auto blob, ReadBlob(t, digest, docker::kMaxManifest));
+  MOAT_ASSIGN_OR_RETURN(auto doc, docker::Classify(blob));
+  if (doc.kind == docker::Kind::kIndex) {
+    MOAT_ASSIGN_OR_RETURN(auto entries, docker::IndexEntries(doc, blob.path));
     const docker::Entry* pick = nullptr;
-    for (const auto& e : *entries)
+    for (const auto& e : entries)
       if (e.platform == "linux/amd64" && pick == nullptr) pick = &e;
-    if (pick == nullptr) return Error{blob->path + ": no linux/amd64 manifest"};
-    auto inner = ReadBlob(t, pick->digest, docker::kMaxManifest);
-    if (!inner.ok()) return inner.error();
-    auto idoc = docker::Classify(*inner);
-    if (!idoc.ok()) return idoc.error();
+    if (pick == nullptr) return Error{blob.path + ": no linux/amd64 manifest"};
+    MOAT_ASSIGN_OR_RETURN(auto inner, ReadBlob(t, pick->digest, docker::kMaxManifest));
+    MOAT_ASSIGN_OR_RETURN(auto idoc, docker::Classify(inner));
     doc = std::move(idoc);
     blob = std::move(inner);
   }
-  auto config = docker::ConfigDigest(*doc, blob->path);
-  if (!config.ok()) return config.error();
-  auto config_blob = ReadBlob(t, *config, kMaxConfig);
-  if (!config_blob.ok()) return config_blob.error();
-  id.config_digest = *config;
-  id.evidence.push_back("config blob hashes to " + *config);
+  MOAT_ASSIGN_OR_RETURN(auto config, docker::ConfigDigest(doc, blob.path));
+  MOAT_ASSIGN_OR_RETURN(auto config_blob, ReadBlob(t, config, kMaxConfig));
+  id.config_digest = config;
+  id.evidence.push_back("config blob hashes to " + config);
 
   std::vector<std::string> repos;
   if (ref.find_first_of(":@") != std::string::npos) {
@@ -108,7 +96,7 @@ Result<ImageIdentity> ResolveOciLayout(const std::string& dir, const std::string
   }
   if (id.used_reference.empty())
     id.evidence.push_back("the layout's name " + json::Quote(ref) + " is not a docker reference");
-  MOAT_TRY(docker::AddManifests({t.path()}, {docker::RepoDigest{*digest, repos}}, &id));
+  MOAT_TRY(docker::AddManifests({t.path()}, {docker::RepoDigest{digest, repos}}, &id));
   return id;
 }
 

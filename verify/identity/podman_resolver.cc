@@ -67,16 +67,14 @@ Status CheckConfig(const Tree& root, const ImageRecord& img, const std::vector<L
                  ": big-data-names: no " + key + " (the image config)"};
   }
   const std::string rel = podman::BigDataPath(img.id, key);
-  auto bytes = root.Read(rel, docker::kMaxImageConfig);
-  if (!bytes.ok()) return bytes.error();
-  const std::string actual = docker::Sha256Digest(*bytes);
+  MOAT_ASSIGN_OR_RETURN(auto bytes, root.Read(rel, docker::kMaxImageConfig));
+  const std::string actual = docker::Sha256Digest(bytes);
   if (actual != key) {
     return Error{root.Display(rel) + ": content hashes to " + actual + ", not to the image id " +
                  key};
   }
-  auto diff_ids = docker::ConfigDiffIds(*bytes, root.Display(rel));
-  if (!diff_ids.ok()) return diff_ids.error();
-  const std::vector<std::string> ids = podman::LayerIds(*diff_ids);
+  MOAT_ASSIGN_OR_RETURN(auto diff_ids, docker::ConfigDiffIds(bytes, root.Display(rel)));
+  const std::vector<std::string> ids = podman::LayerIds(diff_ids);
   const size_t layers = chain.size() - 1;  // chain[0] is the container's own
   const std::string file = root.Display("overlay-layers/layers.json");
   if (ids.size() != layers) {
@@ -86,7 +84,7 @@ Status CheckConfig(const Tree& root, const ImageRecord& img, const std::vector<L
   }
   for (size_t i = 0; i < layers; ++i) {
     const Layer& l = chain[layers - i];  // bottom first
-    const std::string& diff = (*diff_ids)[i];
+    const std::string& diff = diff_ids[i];
     if (l.id != ids[i]) {
       return Error{file + ": layer " + std::to_string(i) + " of the image is " + l.id +
                    ", not the id " + ids[i] + " that " + json::Index("rootfs.diff_ids", i) + " " +
@@ -162,18 +160,16 @@ Result<std::vector<Stored>> ReadManifests(const Tree& root, const ImageRecord& i
 /// every name's repository with every manifest digest.
 Status AddManifests(const Tree& root, const ImageRecord& img, const std::vector<std::string>& repos,
                     ImageIdentity* out) {
-  auto stored = ReadManifests(root, img, out);
-  if (!stored.ok()) return stored.error();
-  for (const Stored& s : *stored) {
+  MOAT_ASSIGN_OR_RETURN(auto stored, ReadManifests(root, img, out));
+  for (const Stored& s : stored) {
     if (s.doc.kind == Kind::kSchema1) {
       out->evidence.push_back("manifest " + s.blob.digest +
                               " is schema 1, which names no image config: not verified");
     }
     if (s.doc.kind != Kind::kManifest) continue;
-    auto config = docker::ConfigDigest(s.doc, s.blob.path);
-    if (!config.ok()) return config.error();
-    if (*config != out->config_digest) {
-      return Error{s.blob.path + ": config.digest " + *config + " is not the image id " +
+    MOAT_ASSIGN_OR_RETURN(auto config, docker::ConfigDigest(s.doc, s.blob.path));
+    if (config != out->config_digest) {
+      return Error{s.blob.path + ": config.digest " + config + " is not the image id " +
                    out->config_digest};
     }
     out->manifests.push_back(
@@ -183,12 +179,11 @@ Status AddManifests(const Tree& root, const ImageRecord& img, const std::vector<
                             ") hashes to its digest, config digest matches");
   }
   const size_t manifests = out->manifests.size();
-  for (const Stored& s : *stored) {
+  for (const Stored& s : stored) {
     if (s.doc.kind != Kind::kIndex) continue;
-    auto entries = docker::IndexEntries(s.doc, s.blob.path);
-    if (!entries.ok()) return entries.error();
+    MOAT_ASSIGN_OR_RETURN(auto entries, docker::IndexEntries(s.doc, s.blob.path));
     std::string selected;
-    for (const docker::Entry& e : *entries) {
+    for (const docker::Entry& e : entries) {
       auto m = std::find_if(out->manifests.begin(), out->manifests.begin() + manifests,
                             [&](const VerifiedManifest& v) { return v.digest == e.digest; });
       if (m == out->manifests.begin() + manifests) continue;
@@ -202,7 +197,7 @@ Status AddManifests(const Tree& root, const ImageRecord& img, const std::vector<
     if (selected.empty()) {
       out->evidence.push_back("manifest list " + s.blob.digest + " (big-data item " +
                               json::Quote(s.key) + ") selects none of the image's manifests (" +
-                              std::to_string(entries->size()) + " entries): not verified");
+                              std::to_string(entries.size()) + " entries): not verified");
       continue;
     }
     out->manifests.push_back(
@@ -289,50 +284,44 @@ Result<ImageIdentity> ResolvePodman(const PodmanResolveInput& in) {
     return Error{"container id " + json::Quote(in.container_id) +
                  ": not 64 lower-case hex digits, as podman's are"};
   }
-  auto roots = RootNames(in.podman_root);
-  if (!roots.ok()) return roots.error();
-  MOAT_TRY(CheckBundle(in, *roots));
-  auto root = Tree::Open((*roots)[0], &in.trusted_uid);
-  if (!root.ok()) return root.error();
+  MOAT_ASSIGN_OR_RETURN(auto roots, RootNames(in.podman_root));
+  MOAT_TRY(CheckBundle(in, roots));
+  MOAT_ASSIGN_OR_RETURN(auto root, Tree::Open(roots[0], &in.trusted_uid));
 
   ImageIdentity out;
   out.engine = Engine::kPodman;
-  auto ctr = podman::ReadContainer(*root, in.container_id);
-  if (!ctr.ok()) return ctr.error();
-  if (ctr->image.empty()) {
+  MOAT_ASSIGN_OR_RETURN(auto ctr, podman::ReadContainer(root, in.container_id));
+  if (ctr.image.empty()) {
     return Error{"container " + in.container_id +
                  " has no image in overlay-containers/containers.json (podman run --rootfs): no "
                  "image identity"};
   }
-  out.evidence.push_back("container " + in.container_id + ": image " + ctr->image + ", layer " +
-                         ctr->layer + " (overlay-containers/containers.json)");
-  if (std::none_of(roots->begin(), roots->end(), [&](const std::string& r) {
-        return in.root_path == r + "/overlay/" + ctr->layer + "/merged";
+  out.evidence.push_back("container " + in.container_id + ": image " + ctr.image + ", layer " +
+                         ctr.layer + " (overlay-containers/containers.json)");
+  if (std::none_of(roots.begin(), roots.end(), [&](const std::string& r) {
+        return in.root_path == r + "/overlay/" + ctr.layer + "/merged";
       })) {
     return Error{"config.json: root.path: " + json::Quote(in.root_path) +
-                 " is not the container layer's " + (*roots)[0] + "/overlay/" + ctr->layer +
-                 "/merged"};
+                 " is not the container layer's " + roots[0] + "/overlay/" + ctr.layer + "/merged"};
   }
-  auto chain = podman::ReadLayerChain(*root, ctr->layer);
-  if (!chain.ok()) return chain.error();
-  auto img = podman::ReadImage(*root, ctr->image);
-  if (!img.ok()) return img.error();
-  const std::string parent = chain->size() > 1 ? (*chain)[1].id : "";
-  if (parent.empty() || parent != img->top_layer) {
-    return Error{root->Display("overlay-layers/layers.json") + ": layer " + ctr->layer +
-                 ": parent " + (parent.empty() ? "(none)" : parent) + " is not the top layer " +
-                 (img->top_layer.empty() ? "(none)" : img->top_layer) + " of image " + img->id +
+  MOAT_ASSIGN_OR_RETURN(auto chain, podman::ReadLayerChain(root, ctr.layer));
+  MOAT_ASSIGN_OR_RETURN(auto img, podman::ReadImage(root, ctr.image));
+  const std::string parent = chain.size() > 1 ? chain[1].id : "";
+  if (parent.empty() || parent != img.top_layer) {
+    return Error{root.Display("overlay-layers/layers.json") + ": layer " + ctr.layer + ": parent " +
+                 (parent.empty() ? "(none)" : parent) + " is not the top layer " +
+                 (img.top_layer.empty() ? "(none)" : img.top_layer) + " of image " + img.id +
                  " (overlay-images/images.json)"};
   }
-  out.config_digest = "sha256:" + img->id;
-  MOAT_TRY(CheckConfig(*root, *img, *chain, &out));
+  out.config_digest = "sha256:" + img.id;
+  MOAT_TRY(CheckConfig(root, img, chain, &out));
   // The kernel lists mount points with symlinks resolved.
-  const std::string merged = (*roots)[0] + "/overlay/" + ctr->layer + "/merged";
-  MOAT_TRY(podman::CheckOverlayMount(*root, *roots, *chain, in.mountinfo, merged, &out));
-  const Names names = ReadNames(*img, &out);
+  const std::string merged = roots[0] + "/overlay/" + ctr.layer + "/merged";
+  MOAT_TRY(podman::CheckOverlayMount(root, roots, chain, in.mountinfo, merged, &out));
+  const Names names = ReadNames(img, &out);
   out.tags = names.tags;
-  MOAT_TRY(AddManifests(*root, *img, names.repos, &out));
-  out.used_reference = UsedReference(ctr->image_name, names, &out);
+  MOAT_TRY(AddManifests(root, img, names.repos, &out));
+  out.used_reference = UsedReference(ctr.image_name, names, &out);
   return out;
 }
 

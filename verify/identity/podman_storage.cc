@@ -25,12 +25,11 @@ constexpr size_t kMaxLink = 64;
 
 /// A whole records file: a JSON array of objects, decoded by Go (keys fold).
 Result<json::Value> ReadRecords(const Tree& root, const std::string& rel) {
-  auto text = root.Read(rel, kMaxRecords);
-  if (!text.ok()) return text.error();
+  MOAT_ASSIGN_OR_RETURN(auto text, root.Read(rel, kMaxRecords));
   json::Limits limits;
   limits.max_bytes = kMaxRecords;
   limits.go_fold_keys = true;
-  auto doc = json::Parse(*text, limits);
+  auto doc = json::Parse(text, limits);
   if (!doc.ok()) return doc.error().Wrap(root.Display(rel));
   MOAT_TRY(json::ExpectType(*doc, json::Type::kArray, root.Display(rel) + ": (top level)"));
   for (size_t i = 0; i < doc->items().size(); ++i) {
@@ -57,9 +56,8 @@ Result<const json::Value*> FindRecord(const json::Value& doc, const std::string&
   const json::Value* found = nullptr;
   for (size_t i = 0; i < doc.items().size(); ++i) {
     const std::string where = file + ": " + json::Index("", i);
-    auto rid = Str(doc.items()[i], "id", where, true);
-    if (!rid.ok()) return rid.error();
-    if (*rid != id) continue;
+    MOAT_ASSIGN_OR_RETURN(auto rid, Str(doc.items()[i], "id", where, true));
+    if (rid != id) continue;
     if (found != nullptr) return Error{where + ": id " + id + " is recorded twice"};
     found = &doc.items()[i];
   }
@@ -76,46 +74,38 @@ Status NeedId(const std::string& value, const std::string& what) {
 
 Result<ContainerRecord> ReadContainer(const Tree& root, const std::string& id) {
   const std::string file = root.Display(kContainers);
-  auto doc = ReadRecords(root, kContainers);
-  if (!doc.ok()) return doc.error();
-  auto rec = FindRecord(*doc, id, file);
-  if (!rec.ok()) return rec.error();
-  if (*rec == nullptr) return Error{file + ": no container " + id, ENOENT};
+  MOAT_ASSIGN_OR_RETURN(auto doc, ReadRecords(root, kContainers));
+  MOAT_ASSIGN_OR_RETURN(auto rec, FindRecord(doc, id, file));
+  if (rec == nullptr) return Error{file + ": no container " + id, ENOENT};
   const std::string where = file + ": container " + id.substr(0, 12);
   ContainerRecord c;
-  auto image = Str(**rec, "image", where, false);
-  if (!image.ok()) return image.error();
-  if (!image->empty()) MOAT_TRY(NeedId(*image, where + ".image"));
-  c.image = std::move(*image);
-  auto layer = Str(**rec, "layer", where, true);
-  if (!layer.ok()) return layer.error();
-  MOAT_TRY(NeedId(*layer, where + ".layer"));
-  c.layer = std::move(*layer);
-  auto metadata = Str(**rec, "metadata", where, false);
-  if (!metadata.ok()) return metadata.error();
-  if (metadata->empty()) return c;
+  MOAT_ASSIGN_OR_RETURN(auto image, Str(*rec, "image", where, false));
+  if (!image.empty()) MOAT_TRY(NeedId(image, where + ".image"));
+  c.image = std::move(image);
+  MOAT_ASSIGN_OR_RETURN(auto layer, Str(*rec, "layer", where, true));
+  MOAT_TRY(NeedId(layer, where + ".layer"));
+  c.layer = std::move(layer);
+  MOAT_ASSIGN_OR_RETURN(auto metadata, Str(*rec, "metadata", where, false));
+  if (metadata.empty()) return c;
   json::Limits limits;
   limits.max_bytes = kMaxMetadata;
   limits.go_fold_keys = true;  // libpod decodes it into a Go struct
-  auto meta = json::Parse(*metadata, limits);
+  auto meta = json::Parse(metadata, limits);
   if (!meta.ok()) return meta.error().Wrap(where + ".metadata");
   MOAT_TRY(json::ExpectType(*meta, json::Type::kObject, where + ".metadata"));
-  auto name = Str(*meta, "image-name", where + ".metadata", false);
-  if (!name.ok()) return name.error();
-  auto meta_id = Str(*meta, "image-id", where + ".metadata", false);
-  if (!meta_id.ok()) return meta_id.error();
-  if (!meta_id->empty() && *meta_id != c.image) {
-    return Error{where + ".metadata: image-id " + json::Quote(*meta_id) + " is not the image " +
+  MOAT_ASSIGN_OR_RETURN(auto name, Str(*meta, "image-name", where + ".metadata", false));
+  MOAT_ASSIGN_OR_RETURN(auto meta_id, Str(*meta, "image-id", where + ".metadata", false));
+  if (!meta_id.empty() && meta_id != c.image) {
+    return Error{where + ".metadata: image-id " + json::Quote(meta_id) + " is not the image " +
                  json::Quote(c.image)};
   }
-  c.image_name = std::move(*name);
+  c.image_name = std::move(name);
   return c;
 }
 
 Result<std::vector<Layer>> ReadLayerChain(const Tree& root, const std::string& layer) {
   const std::string file = root.Display(kLayers);
-  auto doc = ReadRecords(root, kLayers);
-  if (!doc.ok()) return doc.error();
+  MOAT_ASSIGN_OR_RETURN(auto doc, ReadRecords(root, kLayers));
   std::vector<Layer> chain;
   std::set<std::string> seen;
   for (std::string id = layer; !id.empty();) {
@@ -124,22 +114,19 @@ Result<std::vector<Layer>> ReadLayerChain(const Tree& root, const std::string& l
       return Error{file + ": layer " + layer + " has more than " + std::to_string(kMaxChain) +
                    " ancestors"};
     }
-    auto rec = FindRecord(*doc, id, file);
-    if (!rec.ok()) return rec.error();
-    if (*rec == nullptr) {
+    MOAT_ASSIGN_OR_RETURN(auto rec, FindRecord(doc, id, file));
+    if (rec == nullptr) {
       return Error{file + ": no layer " + id +
                    (chain.empty() ? std::string() : " (parent of " + chain.back().id + ")")};
     }
     const std::string where = file + ": layer " + id.substr(0, 12);
     MOAT_TRY(NeedId(id, where + ".id"));
     Layer l{id, "", ""};
-    auto parent = Str(**rec, "parent", where, false);
-    if (!parent.ok()) return parent.error();
-    if (!parent->empty()) MOAT_TRY(NeedId(*parent, where + ".parent"));
-    l.parent = std::move(*parent);
-    auto diff = Str(**rec, "diff-digest", where, false);
-    if (!diff.ok()) return diff.error();
-    l.diff_digest = std::move(*diff);
+    MOAT_ASSIGN_OR_RETURN(auto parent, Str(*rec, "parent", where, false));
+    if (!parent.empty()) MOAT_TRY(NeedId(parent, where + ".parent"));
+    l.parent = std::move(parent);
+    MOAT_ASSIGN_OR_RETURN(auto diff, Str(*rec, "diff-digest", where, false));
+    l.diff_digest = std::move(diff);
     id = l.parent;
     chain.push_back(std::move(l));
   }
@@ -148,31 +135,27 @@ Result<std::vector<Layer>> ReadLayerChain(const Tree& root, const std::string& l
 
 Result<ImageRecord> ReadImage(const Tree& root, const std::string& id) {
   const std::string file = root.Display(kImages);
-  auto doc = ReadRecords(root, kImages);
-  if (!doc.ok()) return doc.error();
-  auto rec = FindRecord(*doc, id, file);
-  if (!rec.ok()) return rec.error();
-  if (*rec == nullptr) return Error{file + ": no image " + id + " (deleted since?)", ENOENT};
+  MOAT_ASSIGN_OR_RETURN(auto doc, ReadRecords(root, kImages));
+  MOAT_ASSIGN_OR_RETURN(auto rec, FindRecord(doc, id, file));
+  if (rec == nullptr) return Error{file + ": no image " + id + " (deleted since?)", ENOENT};
   const std::string where = file + ": image " + id.substr(0, 12);
   ImageRecord img;
   img.id = id;
-  auto top = Str(**rec, "layer", where, false);
-  if (!top.ok()) return top.error();
-  if (!top->empty()) MOAT_TRY(NeedId(*top, where + ".layer"));
-  img.top_layer = std::move(*top);
+  MOAT_ASSIGN_OR_RETURN(auto top, Str(*rec, "layer", where, false));
+  if (!top.empty()) MOAT_TRY(NeedId(top, where + ".layer"));
+  img.top_layer = std::move(top);
   for (const char* key : {"names", "big-data-names"}) {
-    const json::Value* v = (*rec)->Find(key);
+    const json::Value* v = rec->Find(key);
     if (v == nullptr || v->is_null()) continue;
-    auto list = json::ReadStringArray(*v, where + "." + key);
-    if (!list.ok()) return list.error();
-    (std::string_view(key) == "names" ? img.names : img.big_data_names) = std::move(*list);
+    MOAT_ASSIGN_OR_RETURN(auto list, json::ReadStringArray(*v, where + "." + key));
+    (std::string_view(key) == "names" ? img.names : img.big_data_names) = std::move(list);
   }
-  if (const json::Value* d = (*rec)->Find("big-data-digests"); d != nullptr && !d->is_null()) {
+  if (const json::Value* d = rec->Find("big-data-digests"); d != nullptr && !d->is_null()) {
     MOAT_TRY(json::ExpectType(*d, json::Type::kObject, where + ".big-data-digests"));
     for (const auto& [key, value] : d->members()) {
-      auto s = json::ReadString(value, where + ".big-data-digests[" + json::Quote(key) + "]");
-      if (!s.ok()) return s.error();
-      img.big_data_digests[key] = *s;
+      MOAT_ASSIGN_OR_RETURN(
+          img.big_data_digests[key],
+          json::ReadString(value, where + ".big-data-digests[" + json::Quote(key) + "]"));
     }
   }
   return img;
@@ -198,8 +181,7 @@ Status CheckOverlayMount(const Tree& root, const std::vector<std::string>& root_
                          const std::vector<Layer>& chain, const std::string& mountinfo,
                          const std::string& mount_point, ImageIdentity* out) {
   if (chain.size() < 2) return Error{"layer " + chain[0].id + " has no parent image layer"};
-  auto mount = ReadOverlayMount(mountinfo, mount_point);
-  if (!mount.ok()) return mount.error();
+  MOAT_ASSIGN_OR_RETURN(auto mount, ReadOverlayMount(mountinfo, mount_point));
   // An absolute <graph root>/overlay/<rel>, or <rel> as the driver mounts long
   // option strings (from the overlay directory).
   auto is = [&](const std::string& dir, const std::string& rel) {
@@ -207,29 +189,28 @@ Status CheckOverlayMount(const Tree& root, const std::vector<std::string>& root_
                                      [&](const auto& r) { return dir == r + "/overlay/" + rel; });
   };
   const std::string upper = chain[0].id + "/diff";
-  if (!is(mount->upper, upper)) {
-    return Error{mount->shown + ": upperdir " + mount->upper +
+  if (!is(mount.upper, upper)) {
+    return Error{mount.shown + ": upperdir " + mount.upper +
                  " is not the container layer's overlay/" + upper};
   }
-  if (mount->lower.size() != chain.size() - 1) {
-    return Error{mount->shown + ": " + std::to_string(mount->lower.size()) +
+  if (mount.lower.size() != chain.size() - 1) {
+    return Error{mount.shown + ": " + std::to_string(mount.lower.size()) +
                  " lowerdirs, but the image has " + std::to_string(chain.size() - 1) + " layers"};
   }
   std::string links;
   for (size_t i = 1; i < chain.size(); ++i) {
     const std::string rel = "overlay/" + chain[i].id + "/link";
-    auto link = root.Read(rel, kMaxLink);
-    if (!link.ok()) return link.error();
-    if (link->empty() || !std::all_of(link->begin(), link->end(), [](char c) {
+    MOAT_ASSIGN_OR_RETURN(auto link, root.Read(rel, kMaxLink));
+    if (link.empty() || !std::all_of(link.begin(), link.end(), [](char c) {
           return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
         })) {
-      return Error{root.Display(rel) + ": " + json::Quote(*link) + " is not a link name"};
+      return Error{root.Display(rel) + ": " + json::Quote(link) + " is not a link name"};
     }
-    if (!is(mount->lower[i - 1], "l/" + *link)) {
-      return Error{mount->shown + ": lowerdir " + std::to_string(i) + " " + mount->lower[i - 1] +
-                   " is not overlay/l/" + *link + " of layer " + chain[i].id + " (" + rel + ")"};
+    if (!is(mount.lower[i - 1], "l/" + link)) {
+      return Error{mount.shown + ": lowerdir " + std::to_string(i) + " " + mount.lower[i - 1] +
+                   " is not overlay/l/" + link + " of layer " + chain[i].id + " (" + rel + ")"};
     }
-    links += (links.empty() ? "l/" : ":l/") + *link;
+    links += (links.empty() ? "l/" : ":l/") + link;
   }
   out->evidence.push_back("rootfs " + mount_point + " is the overlay of layer " + chain[0].id +
                           " (upper overlay/" + upper + ", lower " + links +

@@ -255,9 +255,8 @@ Status GpgVerifier::Init(const std::vector<std::string>& key_blobs) {
 Status GpgVerifier::Import(std::string_view blob, size_t index,
                            std::vector<std::string>* imported) {
   const std::string what = "GPG key " + std::to_string(index + 1);
-  auto data = DataFromMemory(blob);
-  if (!data.ok()) return data.error();
-  gpgme_error_t err = gpgme_op_import(ctx_.get(), data->get());
+  MOAT_ASSIGN_OR_RETURN(auto data, DataFromMemory(blob));
+  gpgme_error_t err = gpgme_op_import(ctx_.get(), data.get());
   if (err != 0) return Error{GpgError(what + ": import failed", err)};
   gpgme_import_result_t result = gpgme_op_import_result(ctx_.get());
   size_t n = 0;
@@ -301,15 +300,14 @@ Status GpgVerifier::IndexKeys(const std::vector<std::string>& imported) {
 
 Result<GpgVerified> GpgVerifier::Verify(std::string_view signature) {
   if (signature.empty()) return Error{"empty signature"};
-  auto sig = DataFromMemory(signature);
-  if (!sig.ok()) return sig.error();
+  MOAT_ASSIGN_OR_RETURN(auto sig, DataFromMemory(signature));
   PlainSink sink;
   gpgme_data_t raw = nullptr;
   gpgme_error_t err = gpgme_data_new_from_cbs(&raw, &kSinkCallbacks, &sink);
   if (err != 0) return Error{GpgError("gpgme: cannot create the output buffer", err)};
   DataPtr plain(raw);
 
-  err = gpgme_op_verify(ctx_.get(), sig->get(), nullptr, plain.get());
+  err = gpgme_op_verify(ctx_.get(), sig.get(), nullptr, plain.get());
   if (sink.overflow) {
     return Error{"signed content larger than " + std::to_string(kMaxPlaintext) + " bytes"};
   }

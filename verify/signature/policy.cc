@@ -99,9 +99,8 @@ Status ReadKeyFile(const std::string& file, const std::string& field, const Ctx&
 
 Status ReadKeyData(const Value& v, const std::string& field, std::vector<TrustedKey>* keys,
                    std::string source) {
-  auto text = json::ReadString(v, field);
-  if (!text.ok()) return text.error();
-  auto bytes = DecodeKeyData(*text);
+  MOAT_ASSIGN_OR_RETURN(auto text, json::ReadString(v, field));
+  auto bytes = DecodeKeyData(text);
   if (!bytes.ok()) return bytes.error().Wrap(field);
   if (bytes->empty()) return Error{field + ": empty key"};
   keys->push_back(TrustedKey{std::move(source), std::move(bytes.value())});
@@ -128,9 +127,8 @@ Status ReadKeys(const Value& obj, const std::string& path, const Ctx& ctx,
   const Value& v = *obj.Find(key);
   const std::string field = Field(path, key);
   if (key == "keyPath") {
-    auto file = json::ReadString(v, field);
-    if (!file.ok()) return file.error();
-    return ReadKeyFile(*file, field, ctx, keys);
+    MOAT_ASSIGN_OR_RETURN(auto file, json::ReadString(v, field));
+    return ReadKeyFile(file, field, ctx, keys);
   }
   if (key == "keyData") return ReadKeyData(v, field, keys, "keyData");
   MOAT_TRY(json::ExpectType(v, Type::kArray, field));
@@ -138,9 +136,8 @@ Status ReadKeys(const Value& obj, const std::string& path, const Ctx& ctx,
   for (size_t i = 0; i < v.items().size(); ++i) {
     const std::string item = Index(field, i);
     if (key == "keyPaths") {
-      auto file = json::ReadString(v.items()[i], item);
-      if (!file.ok()) return file.error();
-      MOAT_TRY(ReadKeyFile(*file, item, ctx, keys));
+      MOAT_ASSIGN_OR_RETURN(auto file, json::ReadString(v.items()[i], item));
+      MOAT_TRY(ReadKeyFile(file, item, ctx, keys));
     } else {
       MOAT_TRY(ReadKeyData(v.items()[i], item, keys, Index(std::string(key), i)));
     }
@@ -168,10 +165,9 @@ Status CheckRemapPrefix(const std::string& s, const std::string& field) {
 
 Result<SignedIdentity> ParseIdentity(const Value& v, const std::string& path) {
   MOAT_TRY(json::ExpectType(v, Type::kObject, path));
-  auto type = ReadRequiredString(v, "type", path);
-  if (!type.ok()) return type.error();
+  MOAT_ASSIGN_OR_RETURN(auto type, ReadRequiredString(v, "type", path));
   SignedIdentity id;
-  const std::string& t = *type;
+  const std::string& t = type;
   if (t == "matchExact" || t == "matchRepoDigestOrExact" || t == "matchRepository") {
     MOAT_TRY(json::CheckObject(v, path, {"type"}));
     id.type = t == "matchExact"        ? IdentityMatch::kMatchExact
@@ -181,12 +177,11 @@ Result<SignedIdentity> ParseIdentity(const Value& v, const std::string& path) {
     const bool exact = t == "exactReference";
     const std::string_view key = exact ? "dockerReference" : "dockerRepository";
     MOAT_TRY(json::CheckObject(v, path, {"type", key}));
-    auto text = ReadRequiredString(v, key, path);
-    if (!text.ok()) return text.error();
-    auto ref = ParseNormalizedNamed(*text);
+    MOAT_ASSIGN_OR_RETURN(auto text, ReadRequiredString(v, key, path));
+    auto ref = ParseNormalizedNamed(text);
     if (!ref.ok()) return ref.error().Wrap(Field(path, key));
     if (exact && IsNameOnly(*ref)) {
-      return Error{Field(path, key) + ": " + Quote(*text) + " has neither a tag nor a digest"};
+      return Error{Field(path, key) + ": " + Quote(text) + " has neither a tag nor a digest"};
     }
     id.type = exact ? IdentityMatch::kExactReference : IdentityMatch::kExactRepository;
     id.reference = std::move(ref.value());
@@ -218,27 +213,25 @@ Status ParseOptionalIdentity(const Value& v, const std::string& path, SignedIden
 
 Result<Requirement> ParseRequirement(const Value& v, const std::string& path, const Ctx& ctx) {
   MOAT_TRY(json::ExpectType(v, Type::kObject, path));
-  auto type = ReadRequiredString(v, "type", path);
-  if (!type.ok()) return type.error();
+  MOAT_ASSIGN_OR_RETURN(auto type, ReadRequiredString(v, "type", path));
   Requirement r;
   r.where = path;
-  const std::string& t = *type;
+  const std::string& t = type;
   if (t == "insecureAcceptAnything" || t == "reject") {
     MOAT_TRY(json::CheckObject(v, path, {"type"}));
     r.type = t == "reject" ? RequirementType::kReject : RequirementType::kInsecureAcceptAnything;
   } else if (t == "signedBy") {
     MOAT_TRY(json::CheckObject(
         v, path, {"type", "keyType", "keyPath", "keyPaths", "keyData", "signedIdentity"}));
-    auto key_type = ReadRequiredString(v, "keyType", path);
-    if (!key_type.ok()) return key_type.error();
-    if (*key_type == "signedByGPGKeys" || *key_type == "X509Certificates" ||
-        *key_type == "signedByX509CAs") {
-      return Error{Field(path, "keyType") + ": " + Quote(*key_type) +
+    MOAT_ASSIGN_OR_RETURN(auto key_type, ReadRequiredString(v, "keyType", path));
+    if (key_type == "signedByGPGKeys" || key_type == "X509Certificates" ||
+        key_type == "signedByX509CAs") {
+      return Error{Field(path, "keyType") + ": " + Quote(key_type) +
                    " is not implemented (containers/image rejects every image with it); "
                    "use \"GPGKeys\""};
     }
-    if (*key_type != "GPGKeys") {
-      return Error{Field(path, "keyType") + ": unknown keyType " + Quote(*key_type) +
+    if (key_type != "GPGKeys") {
+      return Error{Field(path, "keyType") + ": unknown keyType " + Quote(key_type) +
                    " (must be \"GPGKeys\")"};
     }
     r.type = RequirementType::kSignedBy;
@@ -368,10 +361,9 @@ Result<Policy> ParsePolicy(std::string_view text, const std::string& display,
 
 Result<Policy> LoadPolicy(const std::string& path, const PolicyOptions& options) {
   struct stat st {};
-  auto text = ReadFileNoFollow(path, options.max_policy_bytes, &st);
-  if (!text.ok()) return text.error();
+  MOAT_ASSIGN_OR_RETURN(auto text, ReadFileNoFollow(path, options.max_policy_bytes, &st));
   if (options.require_root_owned) MOAT_TRY(CheckRootOwned(st, path));
-  return ParsePolicy(*text, path, options);
+  return ParsePolicy(text, path, options);
 }
 
 const Requirements& Policy::ForDocker(const Reference& ref, std::string* matched) const {

@@ -193,16 +193,14 @@ Result<RegistriesD> LoadRegistriesD(const std::string& dir, const RegistriesDOpt
   RegistriesD merged;
   for (const std::string& name : names) {
     const std::string display = dir + "/" + name;
-    auto fd = OpenRegularAt(dfd.get(), name, display);
-    if (!fd.ok()) return fd.error();
+    MOAT_ASSIGN_OR_RETURN(auto fd, OpenRegularAt(dfd.get(), name, display));
     if (options.require_root_owned) {
       struct stat st {};
-      if (::fstat(fd->get(), &st) != 0) return ErrnoError(display + ": cannot stat");
+      if (::fstat(fd.get(), &st) != 0) return ErrnoError(display + ": cannot stat");
       MOAT_TRY(CheckRootOwned(st, display));
     }
-    auto text = ReadFd(fd->get(), display, options.max_file_bytes);
-    if (!text.ok()) return text.error();
-    auto one = ParseRegistriesYaml(*text, display);
+    MOAT_ASSIGN_OR_RETURN(auto text, ReadFd(fd.get(), display, options.max_file_bytes));
+    auto one = ParseRegistriesYaml(text, display);
     if (!one.ok()) return one.error();
     MOAT_TRY(MergeRegistriesD(&merged, std::move(one.value())));
   }

@@ -85,9 +85,8 @@ Result<SigningKey> SigningKey::FromPem(std::string_view pem, const std::string& 
   if (!key) {
     return Error{display + ": no unencrypted PEM private key found (" + OpenSslError() + ")"};
   }
-  auto alg = SigningAlgorithm(key.get(), display);
-  if (!alg.ok()) return alg.error();
-  return SigningKey(std::move(key), *alg);
+  MOAT_ASSIGN_OR_RETURN(auto alg, SigningAlgorithm(key.get(), display));
+  return SigningKey(std::move(key), alg);
 }
 
 Result<std::string> SigningKey::PrivatePem() const {
@@ -110,9 +109,8 @@ Result<std::string> SigningKey::PublicPem() const {
 }
 
 Result<PublicKey> SigningKey::Public() const {
-  auto pem = PublicPem();
-  if (!pem.ok()) return pem.error();
-  return PublicKey::FromPem(*pem, "public key");
+  MOAT_ASSIGN_OR_RETURN(auto pem, PublicPem());
+  return PublicKey::FromPem(pem, "public key");
 }
 
 Result<std::string> SigningKey::Sign(std::string_view data) const {

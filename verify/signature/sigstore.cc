@@ -141,13 +141,12 @@ Result<SigstoreSignature> ParseSigstoreJson(std::string_view text, const std::st
 }
 
 Result<SigstoreSignature> ParseSigstoreBlob(std::string_view blob, const std::string& display) {
-  auto parsed = ParseSignatureBlob(blob, display);
-  if (!parsed.ok()) return parsed.error();
-  if (parsed->format != SignatureFormat::kSigstore) {
-    return Error{display + ": a " + SignatureFormatName(parsed->format) +
+  MOAT_ASSIGN_OR_RETURN(auto parsed, ParseSignatureBlob(blob, display));
+  if (parsed.format != SignatureFormat::kSigstore) {
+    return Error{display + ": a " + SignatureFormatName(parsed.format) +
                  " signature, not a sigstore one"};
   }
-  return ParseSigstoreJson(parsed->data, display);
+  return ParseSigstoreJson(parsed.data, display);
 }
 
 Result<PublicKey> PublicKey::FromPem(std::string_view pem, const std::string& display) {

@@ -49,19 +49,18 @@ std::string Describe(const TrustSigner& s) {
 Result<TrustSigner> CheckOne(const Requirement& req, const Reference& ref,
                              const VerifiedManifest& manifest, const StoredSignature& stored,
                              const VerifyCache& cache, std::unique_ptr<GpgVerifier>* gpg) {
-  auto blob = ParseSignatureBlob(stored.bytes, stored.path);
-  if (!blob.ok()) return blob.error();
+  MOAT_ASSIGN_OR_RETURN(auto blob, ParseSignatureBlob(stored.bytes, stored.path));
   SignaturePayload payload;
   TrustSigner signer;
   signer.type = req.type;
   signer.where = req.where;
   if (req.type == RequirementType::kSignedBy) {
-    if (blob->format != SignatureFormat::kSimpleSigning) {
+    if (blob.format != SignatureFormat::kSimpleSigning) {
       return Error{stored.path + ": a sigstore signature, and signedBy needs a GPG one"};
     }
     std::vector<std::string> keys;
     for (const auto& k : req.keys) keys.push_back(k.bytes);
-    const std::string cache_key = VerifyCache::GpgKey(keys, blob->data);
+    const std::string cache_key = VerifyCache::GpgKey(keys, blob.data);
     std::optional<GpgVerified> verified = cache.GetGpg(cache_key);
     if (!verified) {
       if (!*gpg) {
@@ -69,26 +68,24 @@ Result<TrustSigner> CheckOne(const Requirement& req, const Reference& ref,
         if (!v.ok()) return v.error().Wrap(req.where);
         *gpg = std::move(v.value());
       }
-      auto fresh = (*gpg)->Verify(blob->data);
+      auto fresh = (*gpg)->Verify(blob.data);
       if (!fresh.ok()) return fresh.error().Wrap(stored.path);
       cache.PutGpg(cache_key, *fresh);
       verified = std::move(fresh.value());
     }
-    auto p = ParsePayload(verified->plaintext, PayloadKind::kSimpleSigning, stored.path);
-    if (!p.ok()) return p.error();
-    payload = *p;
+    MOAT_ASSIGN_OR_RETURN(
+        auto p, ParsePayload(verified->plaintext, PayloadKind::kSimpleSigning, stored.path));
+    payload = p;
     signer.key = verified->key_fingerprint;
   } else {
-    if (blob->format != SignatureFormat::kSigstore) {
+    if (blob.format != SignatureFormat::kSigstore) {
       return Error{stored.path + ": a GPG signature, and sigstoreSigned needs a sigstore one"};
     }
-    auto sig = ParseSigstoreJson(blob->data, stored.path);
-    if (!sig.ok()) return sig.error();
+    MOAT_ASSIGN_OR_RETURN(auto sig, ParseSigstoreJson(blob.data, stored.path));
     std::optional<Error> last;
     for (const auto& key : req.keys) {
-      auto pk = PublicKey::FromPem(key.bytes, key.source);
-      if (!pk.ok()) return pk.error();
-      auto p = VerifySigstoreSignature(*pk, *sig, stored.path);
+      MOAT_ASSIGN_OR_RETURN(auto pk, PublicKey::FromPem(key.bytes, key.source));
+      auto p = VerifySigstoreSignature(pk, sig, stored.path);
       if (p.ok()) {
         payload = *p;
         signer.key = key.source;
@@ -121,20 +118,17 @@ Result<TrustSigner> CheckSigned(const Requirement& req, const Reference& ref,
         "no registry manifest of this image is on the host (loaded, imported or built "
         "locally): no signature can cover it"};
   }
-  auto base = registries.LookasideFor(ref);
-  if (!base.ok()) return base.error();
+  MOAT_ASSIGN_OR_RETURN(auto base, registries.LookasideFor(ref));
   std::unique_ptr<GpgVerifier> gpg;
   std::string last = "no signatures stored";
   for (const auto& m : image.manifests) {
-    auto dir = SignatureDir(base->dir, ref, m.digest);
-    if (!dir.ok()) return dir.error();
-    auto sigs = ReadLookasideSignatures(*dir);
-    if (!sigs.ok()) return sigs.error();
-    if (sigs->empty()) {
-      last = "no signatures in " + *dir;
+    MOAT_ASSIGN_OR_RETURN(auto dir, SignatureDir(base.dir, ref, m.digest));
+    MOAT_ASSIGN_OR_RETURN(auto sigs, ReadLookasideSignatures(dir));
+    if (sigs.empty()) {
+      last = "no signatures in " + dir;
       continue;
     }
-    for (const auto& s : *sigs) {
+    for (const auto& s : sigs) {
       auto r = CheckOne(req, ref, m, s, cache, &gpg);
       if (r.ok()) return r;
       last = r.error().Describe();

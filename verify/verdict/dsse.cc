@@ -91,15 +91,12 @@ Result<size_t> VerifyDsse(const DsseEnvelope& env, const std::vector<const Publi
 
 Result<std::string> SignDsse(std::string_view payload_type, std::string_view payload,
                              const SigningKey& key) {
-  auto sig = key.Sign(Pae(payload_type, payload));
-  if (!sig.ok()) return sig.error();
-  auto pub = key.Public();
-  if (!pub.ok()) return pub.error();
-  auto keyid = KeyId(*pub);
-  if (!keyid.ok()) return keyid.error();
+  MOAT_ASSIGN_OR_RETURN(auto sig, key.Sign(Pae(payload_type, payload)));
+  MOAT_ASSIGN_OR_RETURN(auto pub, key.Public());
+  MOAT_ASSIGN_OR_RETURN(auto keyid, KeyId(pub));
   json::Value s = json::Value::Object();
-  s.Set("keyid", json::Value::String(*keyid));
-  s.Set("sig", json::Value::String(EncodeBase64(*sig)));
+  s.Set("keyid", json::Value::String(keyid));
+  s.Set("sig", json::Value::String(EncodeBase64(sig)));
   json::Value sigs = json::Value::Array();
   sigs.Append(std::move(s));
   json::Value env = json::Value::Object();

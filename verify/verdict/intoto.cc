@@ -13,12 +13,11 @@ constexpr std::string_view kStatementV10Draft = "https://in-toto.io/Statement/v1
 constexpr size_t kMaxStatementBytes = 48u << 20;
 
 Result<std::string> Sha256Value(const json::Value& v, const std::string& path) {
-  auto hex = json::ReadString(v, path);
-  if (!hex.ok()) return hex.error();
+  MOAT_ASSIGN_OR_RETURN(auto hex, json::ReadString(v, path));
   std::string digest = "sha256:";
-  for (char c : *hex) digest += (c >= 'A' && c <= 'F') ? static_cast<char>(c - 'A' + 'a') : c;
+  for (char c : hex) digest += (c >= 'A' && c <= 'F') ? static_cast<char>(c - 'A' + 'a') : c;
   if (!IsSha256Digest(digest))
-    return Error{path + ": " + json::Quote(*hex) + " is not 64 hex digits"};
+    return Error{path + ": " + json::Quote(hex) + " is not 64 hex digits"};
   return digest;
 }
 

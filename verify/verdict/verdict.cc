@@ -42,9 +42,8 @@ Result<std::vector<VerdictKey>> ParseVerdictKeys(const std::vector<VerdictKeyFil
 
 Result<std::vector<VerdictKey>> LoadVerdictKeys(const std::vector<std::string>& paths,
                                                 bool require_root_owned) {
-  auto files = ReadVerdictKeyFiles(paths, require_root_owned);
-  if (!files.ok()) return files.error();
-  return ParseVerdictKeys(*files);
+  MOAT_ASSIGN_OR_RETURN(auto files, ReadVerdictKeyFiles(paths, require_root_owned));
+  return ParseVerdictKeys(files);
 }
 
 Result<VerdictClaims> ReadVerdictClaims(const DsseEnvelope& env) {
@@ -52,19 +51,18 @@ Result<VerdictClaims> ReadVerdictClaims(const DsseEnvelope& env) {
     return Error{"payloadType " + json::Quote(env.payload_type) + " is not " +
                  std::string(kInTotoPayloadType)};
   }
-  auto statement = ParseStatement(env.payload, "payload");
-  if (!statement.ok()) return statement.error();
-  if (statement->predicate_type != kCosignVulnPredicateType) {
-    return Error{"predicateType " + json::Quote(statement->predicate_type) +
+  MOAT_ASSIGN_OR_RETURN(auto statement, ParseStatement(env.payload, "payload"));
+  if (statement.predicate_type != kCosignVulnPredicateType) {
+    return Error{"predicateType " + json::Quote(statement.predicate_type) +
                  " is not a vulnerability scan (" + std::string(kCosignVulnPredicateType) + ")"};
   }
-  if (statement->predicate.is_null()) return Error{"predicate: missing"};
+  if (statement.predicate.is_null()) return Error{"predicate: missing"};
   VerdictClaims claims;
-  claims.statement_type = statement->type;
-  for (const auto& s : statement->subjects) {
+  claims.statement_type = statement.type;
+  for (const auto& s : statement.subjects) {
     if (!s.sha256.empty()) claims.subjects.push_back(s.sha256);
   }
-  auto predicate = ParseVulnPredicate(statement->predicate);
+  auto predicate = ParseVulnPredicate(statement.predicate);
   if (!predicate.ok()) return predicate.error();
   claims.predicate = std::move(predicate.value());
   return claims;
@@ -73,14 +71,13 @@ Result<VerdictClaims> ReadVerdictClaims(const DsseEnvelope& env) {
 Result<VerifiedVerdict> VerifyVerdict(std::string_view envelope, const std::string& display,
                                       const std::string& digest,
                                       const std::vector<VerdictKey>& keys) {
-  auto env = ParseDsseEnvelope(envelope, display);
-  if (!env.ok()) return env.error();
+  MOAT_ASSIGN_OR_RETURN(auto env, ParseDsseEnvelope(envelope, display));
   std::vector<const PublicKey*> pubs;
   for (const auto& k : keys) pubs.push_back(&k.key);
-  auto which = VerifyDsse(*env, pubs);
+  auto which = VerifyDsse(env, pubs);
   if (!which.ok()) return which.error().Wrap(display);
   // Only now is the payload worth reading.
-  auto claims = ReadVerdictClaims(*env);
+  auto claims = ReadVerdictClaims(env);
   if (!claims.ok()) return claims.error().Wrap(display);
   bool names = false;
   for (const auto& s : claims->subjects) names = names || s == digest;
@@ -104,16 +101,15 @@ Result<std::string> MakeVerdictEnvelope(const json::Value& report, ReportFormat 
   if (!IsSha256Digest(digest)) {
     return Error{json::Quote(digest) + " is not a sha256:<64 hex> manifest digest"};
   }
-  auto parsed = ParseVulnReport(report, format, "report");
-  if (!parsed.ok()) return parsed.error();
-  if (!scanned_at) scanned_at = parsed->created_at;
+  MOAT_ASSIGN_OR_RETURN(auto parsed, ParseVulnReport(report, format, "report"));
+  if (!scanned_at) scanned_at = parsed.created_at;
   if (!scanned_at) {
     return Error{std::string("the ") + ReportFormatName(format) +
                  " report does not say when it was made (" +
                  (format == ReportFormat::kTrivy ? "CreatedAt" : "descriptor.timestamp") +
                  "): give the scan time"};
   }
-  const json::Value predicate = BuildVulnPredicate(report, *parsed, *scanned_at);
+  const json::Value predicate = BuildVulnPredicate(report, parsed, *scanned_at);
   const std::string statement =
       BuildStatement(StatementSubject{name, digest}, kCosignVulnPredicateType, predicate);
   return SignDsse(kInTotoPayloadType, statement, key);
@@ -128,9 +124,8 @@ Result<VerdictCandidates> CollectVerdicts(const std::string& store,
   const VerifyCache cache(cache_dir);
   std::optional<std::vector<VerdictKey>> parsed;  // only when something is not cached
   for (const std::string& digest : digests) {
-    auto stored = ReadVerdicts(store, digest, options);
-    if (!stored.ok()) return stored.error();
-    for (auto& s : *stored) {
+    MOAT_ASSIGN_OR_RETURN(auto stored, ReadVerdicts(store, digest, options));
+    for (auto& s : stored) {
       if (!s.problem.empty()) {
         out.rejected.push_back(RejectedVerdict{s.path, s.problem});
         continue;

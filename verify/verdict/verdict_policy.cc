@@ -43,9 +43,9 @@ Status ReadMaxCounts(const Value& v, const std::string& path, VerdictRules* r) {
   MOAT_TRY(json::CheckObject(v, path, {"CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"}));
   r->max_counts = {};
   for (const auto& [name, count] : v.members()) {
-    auto n = json::ReadInt(count, Field(path, name), 0, std::numeric_limits<int32_t>::max());
-    if (!n.ok()) return n.error();
-    r->max_counts[static_cast<size_t>(*SeverityFromName(name))] = *n;
+    MOAT_ASSIGN_OR_RETURN(
+        auto n, json::ReadInt(count, Field(path, name), 0, std::numeric_limits<int32_t>::max()));
+    r->max_counts[static_cast<size_t>(*SeverityFromName(name))] = n;
   }
   return Status::Ok();
 }
@@ -82,30 +82,23 @@ Status ReadRules(const Value& v, const std::string& path, VerdictRules* r) {
     if (key == "keys") {
       MOAT_TRY(ReadKeys(value, kpath, r));
     } else if (key == "require") {
-      auto b = json::ReadBool(value, kpath);
-      if (!b.ok()) return b.error();
-      r->require = *b;
+      MOAT_ASSIGN_OR_RETURN(r->require, json::ReadBool(value, kpath));
     } else if (key == "fixable_only") {
-      auto b = json::ReadBool(value, kpath);
-      if (!b.ok()) return b.error();
-      r->fixable_only = *b;
+      MOAT_ASSIGN_OR_RETURN(r->fixable_only, json::ReadBool(value, kpath));
     } else if (key == "max_severity") {
-      auto s = json::ReadString(value, kpath);
-      if (!s.ok()) return s.error();
+      MOAT_ASSIGN_OR_RETURN(auto s, json::ReadString(value, kpath));
       std::optional<SeverityCap> cap;
       for (size_t i = 0; i < kCapNames.size(); ++i) {
-        if (*s == kCapNames[i]) cap = static_cast<SeverityCap>(i);
+        if (s == kCapNames[i]) cap = static_cast<SeverityCap>(i);
       }
       if (!cap) {
-        return Error{kpath + ": " + Quote(*s) + " is not one of NONE, LOW, MEDIUM, HIGH, CRITICAL"};
+        return Error{kpath + ": " + Quote(s) + " is not one of NONE, LOW, MEDIUM, HIGH, CRITICAL"};
       }
       r->max_severity = cap;
     } else if (key == "max_counts") {
       MOAT_TRY(ReadMaxCounts(value, kpath, r));
     } else if (key == "max_age_hours") {
-      auto n = json::ReadInt(value, kpath, 1, kMaxAgeHours);
-      if (!n.ok()) return n.error();
-      r->max_age_hours = *n;
+      MOAT_ASSIGN_OR_RETURN(r->max_age_hours, json::ReadInt(value, kpath, 1, kMaxAgeHours));
     } else if (key == "allowlist") {
       MOAT_TRY(ReadAllowlist(value, kpath, r));
     }

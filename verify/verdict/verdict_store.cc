@@ -117,21 +117,18 @@ Result<std::vector<StoredVerdict>> ReadVerdicts(const std::string& store, const 
     return ErrnoError(store + ": cannot open verdict store");
   }
   if (options.require_root_owned) MOAT_TRY(CheckDirNotHijackable(root.get(), store));
-  auto algo = OpenSubdir(root.get(), "sha256", store + "/sha256", options);
-  if (!algo.ok()) return algo.error();
-  if (!algo->valid()) return out;
+  MOAT_ASSIGN_OR_RETURN(auto algo, OpenSubdir(root.get(), "sha256", store + "/sha256", options));
+  if (!algo.valid()) return out;
   const std::string dir = VerdictDir(store, digest);
-  auto dfd = OpenSubdir(algo->get(), digest.substr(7), dir, options);
-  if (!dfd.ok()) return dfd.error();
-  if (!dfd->valid()) return out;
-  auto names = ListEnvelopes(dfd->get(), dir);
-  if (!names.ok()) return names.error();
-  if (names->size() > options.max_files) {
-    return Error{dir + ": " + std::to_string(names->size()) + " verdicts, more than the limit of " +
+  MOAT_ASSIGN_OR_RETURN(auto dfd, OpenSubdir(algo.get(), digest.substr(7), dir, options));
+  if (!dfd.valid()) return out;
+  MOAT_ASSIGN_OR_RETURN(auto names, ListEnvelopes(dfd.get(), dir));
+  if (names.size() > options.max_files) {
+    return Error{dir + ": " + std::to_string(names.size()) + " verdicts, more than the limit of " +
                  std::to_string(options.max_files) + ": refused"};
   }
-  for (const auto& name : *names) {
-    out.push_back(ReadOne(dfd->get(), name, dir + "/" + name, options));
+  for (const auto& name : names) {
+    out.push_back(ReadOne(dfd.get(), name, dir + "/" + name, options));
   }
   return out;
 }
@@ -151,15 +148,13 @@ Result<std::string> WriteVerdict(const std::string& store, const std::string& di
   UniqueFd root(::open(store.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) return ErrnoError(store + ": cannot open verdict store");
   if (options.require_root_owned) MOAT_TRY(CheckDirNotHijackable(root.get(), store));
-  auto algo = OpenSubdir(root.get(), "sha256", store + "/sha256", options);
-  if (!algo.ok()) return algo.error();
-  auto dfd = OpenSubdir(algo->get(), digest.substr(7), dir, options);
-  if (!dfd.ok()) return dfd.error();
-  if (!algo->valid() || !dfd->valid()) return Error{dir + ": vanished while storing"};
+  MOAT_ASSIGN_OR_RETURN(auto algo, OpenSubdir(root.get(), "sha256", store + "/sha256", options));
+  MOAT_ASSIGN_OR_RETURN(auto dfd, OpenSubdir(algo.get(), digest.substr(7), dir, options));
+  if (!algo.valid() || !dfd.valid()) return Error{dir + ": vanished while storing"};
   const std::string hash = DigestOf(envelope);
   const std::string name = hash.substr(7) + ".json";
   const std::string path = dir + "/" + name;
-  MOAT_TRY(ReplaceFileAt(dfd->get(), name, std::string(envelope), nullptr, path));
+  MOAT_TRY(ReplaceFileAt(dfd.get(), name, std::string(envelope), nullptr, path));
   return path;
 }
 

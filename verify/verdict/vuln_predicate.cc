@@ -40,24 +40,23 @@ Result<VulnPredicate> ParseVulnPredicate(const json::Value& p) {
   MOAT_TRY(json::ExpectType(*meta, json::Type::kObject, "predicate.metadata"));
   const json::Value* finished = meta->Find("scanFinishedOn");
   if (finished == nullptr) return Error{"predicate.metadata.scanFinishedOn: missing"};
-  auto fin_text = json::ReadString(*finished, "predicate.metadata.scanFinishedOn");
-  if (!fin_text.ok()) return fin_text.error();
-  auto fin = ParseRfc3339(*fin_text);
+  MOAT_ASSIGN_OR_RETURN(auto fin_text,
+                        json::ReadString(*finished, "predicate.metadata.scanFinishedOn"));
+  auto fin = ParseRfc3339(fin_text);
   if (!fin.ok()) return fin.error().Wrap("predicate.metadata.scanFinishedOn");
   out.scan_finished = *fin;
-  auto started_text = StringIfPresent(*meta, "scanStartedOn", "predicate.metadata");
-  if (!started_text.ok()) return started_text.error();
-  if (!started_text->empty()) {
-    auto started = ParseRfc3339(*started_text);
+  MOAT_ASSIGN_OR_RETURN(auto started_text,
+                        StringIfPresent(*meta, "scanStartedOn", "predicate.metadata"));
+  if (!started_text.empty()) {
+    auto started = ParseRfc3339(started_text);
     if (!started.ok()) return started.error().Wrap("predicate.metadata.scanStartedOn");
     out.scan_started = *started;
   }
 
   const json::Value* result = scanner->Find("result");
   if (result == nullptr) return Error{"predicate.scanner.result: missing"};
-  auto format = DetectReportFormat(*result, "predicate.scanner.result");
-  if (!format.ok()) return format.error();
-  auto report = ParseVulnReport(*result, *format, "predicate.scanner.result");
+  MOAT_ASSIGN_OR_RETURN(auto format, DetectReportFormat(*result, "predicate.scanner.result"));
+  auto report = ParseVulnReport(*result, format, "predicate.scanner.result");
   if (!report.ok()) return report.error();
   out.report = std::move(report.value());
   if (out.scanner_version.empty()) out.scanner_version = out.report.scanner_version;

@@ -38,10 +38,9 @@ Result<const std::vector<Value>*> OptionalArray(const Value& obj, std::string_vi
 
 Result<std::optional<int64_t>> OptionalTime(const Value& obj, std::string_view key,
                                             const std::string& path) {
-  auto text = OptionalString(obj, key, path);
-  if (!text.ok()) return text.error();
-  if (text->empty()) return std::optional<int64_t>();
-  auto t = ParseRfc3339(*text);
+  MOAT_ASSIGN_OR_RETURN(auto text, OptionalString(obj, key, path));
+  if (text.empty()) return std::optional<int64_t>();
+  auto t = ParseRfc3339(text);
   if (!t.ok()) return t.error().Wrap(Field(path, key));
   return std::optional<int64_t>(*t);
 }
@@ -164,10 +163,10 @@ Status ParseTrivy(const Value& r, const std::string& path, const ReportLimits& l
                   VulnReport* out) {
   const Value* schema = r.Find("SchemaVersion");
   if (schema == nullptr) return Error{Field(path, "SchemaVersion") + ": missing"};
-  auto version = json::ReadInt(*schema, Field(path, "SchemaVersion"), 0, 1000);
-  if (!version.ok()) return version.error();
-  if (*version != 2) {
-    return Error{Field(path, "SchemaVersion") + ": Trivy JSON schema " + std::to_string(*version) +
+  MOAT_ASSIGN_OR_RETURN(auto version,
+                        json::ReadInt(*schema, Field(path, "SchemaVersion"), 0, 1000));
+  if (version != 2) {
+    return Error{Field(path, "SchemaVersion") + ": Trivy JSON schema " + std::to_string(version) +
                  " is not supported (SchemaVersion 2, Trivy >= 0.20)"};
   }
   out->scanner_name = "trivy";
@@ -176,22 +175,18 @@ Status ParseTrivy(const Value& r, const std::string& path, const ReportLimits& l
     if (!v.ok()) return v.error();
     out->scanner_version = std::move(v.value());
   }
-  auto created = OptionalTime(r, "CreatedAt", path);
-  if (!created.ok()) return created.error();
-  out->created_at = *created;
-  auto results = OptionalArray(r, "Results", path);
-  if (!results.ok()) return results.error();
+  MOAT_ASSIGN_OR_RETURN(out->created_at, OptionalTime(r, "CreatedAt", path));
+  MOAT_ASSIGN_OR_RETURN(auto results, OptionalArray(r, "Results", path));
   Dedup dedup;
   size_t count = 0;
-  for (size_t i = 0; i < (*results)->size(); ++i) {
-    const Value& res = (**results)[i];
+  for (size_t i = 0; i < results->size(); ++i) {
+    const Value& res = (*results)[i];
     const std::string rpath = Index(Field(path, "Results"), i);
     MOAT_TRY(json::ExpectType(res, json::Type::kObject, rpath));
-    auto vulns = OptionalArray(res, "Vulnerabilities", rpath);
-    if (!vulns.ok()) return vulns.error();
-    MOAT_TRY(CountFindings(&count, (*vulns)->size(), limits, path));
-    for (size_t j = 0; j < (*vulns)->size(); ++j) {
-      const Value& v = (**vulns)[j];
+    MOAT_ASSIGN_OR_RETURN(auto vulns, OptionalArray(res, "Vulnerabilities", rpath));
+    MOAT_TRY(CountFindings(&count, vulns->size(), limits, path));
+    for (size_t j = 0; j < vulns->size(); ++j) {
+      const Value& v = (*vulns)[j];
       const std::string vpath = Index(Field(rpath, "Vulnerabilities"), j);
       MOAT_TRY(json::ExpectType(v, json::Type::kObject, vpath));
       Finding f;
@@ -203,14 +198,13 @@ Status ParseTrivy(const Value& r, const std::string& path, const ReportLimits& l
       for (const auto* s : {&id, &pkg, &installed, &fixed, &sev}) {
         if (!s->ok()) return s->error();
       }
-      auto severity = ReportSeverity(*sev, Field(vpath, "Severity"));
-      if (!severity.ok()) return severity.error();
+      MOAT_ASSIGN_OR_RETURN(auto severity, ReportSeverity(*sev, Field(vpath, "Severity")));
       // Status (Trivy >= 0.46) "fixed" says a fix exists even where
       // FixedVersion is empty; the other statuses add nothing moat uses.
       MOAT_ASSIGN_OR_RETURN(std::string status, OptionalString(v, "Status", vpath));
       std::string fixed_version = *fixed;
       if (status == "fixed" && fixed_version.empty()) fixed_version = "(fixed, version not given)";
-      dedup.Add(Finding{*id, *pkg, *installed, fixed_version, *severity});
+      dedup.Add(Finding{*id, *pkg, *installed, fixed_version, severity});
     }
   }
   out->findings = dedup.Take();
@@ -235,9 +229,7 @@ Status ParseGrype(const Value& r, const std::string& path, const ReportLimits& l
     if (!name->empty()) out->scanner_name = *name;
     out->scanner_version = *version;
     MOAT_TRY(CheckGrypeVersion(*version, Field(dpath, "version")));
-    auto ts = OptionalTime(*d, "timestamp", dpath);
-    if (!ts.ok()) return ts.error();
-    out->created_at = *ts;
+    MOAT_ASSIGN_OR_RETURN(out->created_at, OptionalTime(*d, "timestamp", dpath));
     if (const Value* db = d->Find("db"); db != nullptr && db->is_object()) {
       if (const Value* built = db->Find("built"); built != nullptr && built->is_string()) {
         out->db_version = built->text();
@@ -264,10 +256,9 @@ Status ParseGrype(const Value& r, const std::string& path, const ReportLimits& l
     for (const auto* s : {&id, &sev, &pkg, &installed}) {
       if (!s->ok()) return s->error();
     }
-    auto severity = ReportSeverity(*sev, Field(vpath, "severity"));
-    if (!severity.ok()) return severity.error();
+    MOAT_ASSIGN_OR_RETURN(auto severity, ReportSeverity(*sev, Field(vpath, "severity")));
     MOAT_ASSIGN_OR_RETURN(std::string fixed, GrypeFix(*vuln, vpath));
-    dedup.Add(Finding{*id, *pkg, *installed, fixed, *severity});
+    dedup.Add(Finding{*id, *pkg, *installed, fixed, severity});
   }
   out->findings = dedup.Take();
   return Status::Ok();
