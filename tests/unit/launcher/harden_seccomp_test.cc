@@ -168,7 +168,12 @@ TEST_CASE("harden: no container leaves without a seccomp filter") {
     }));
     CAPTURE(edit);
     auto config = config_with(edit);
-    const std::string before = moat::json::Serialize(config);
+    // Only linux.seccomp is judged here: the system paths are fitted too.
+    auto seccomp = [](const moat::json::Value& c) {
+      const moat::json::Value* s = c.Find("linux")->Find("seccomp");
+      return s == nullptr ? std::string("absent") : moat::json::Serialize(*s);
+    };
+    const std::string before = seccomp(config);
     auto out = moat::launcher::HardenConfig(&config, *p, host);
     REQUIRE(out.ok());
     if (want.empty()) {
@@ -178,7 +183,7 @@ TEST_CASE("harden: no container leaves without a seccomp filter") {
                                 want + " and profile \"custom\" names no seccomp filter to put "
                                        "in its place"});
     }
-    CHECK(moat::json::Serialize(config) == before);
+    CHECK(seccomp(config) == before);
   }
   SECTION("\"seccomp\": \"unconfined\" leaves linux.seccomp as sent, even none") {
     auto p = moat::launcher::ParseProfile(R"({"seccomp": "unconfined"})", "custom", "c.json");

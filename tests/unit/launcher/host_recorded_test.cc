@@ -22,8 +22,9 @@ namespace {
 
 moat::launcher::Profile LoadProfile(const std::string& name) {
   if (name != "sockets-only") return moat::testing::LoadSourceProfile(name);
-  auto p = moat::launcher::ParseProfile(R"({"deny":{"host_paths":false,"engine_sockets":true}})",
-                                        name, name + ".json");
+  auto p = moat::launcher::ParseProfile(
+      R"({"seccomp":"unconfined","deny":{"host_paths":false,"engine_sockets":true}})", name,
+      name + ".json");
   REQUIRE(p.ok());
   return *p;
 }
