@@ -24,9 +24,7 @@ need_cmd dockerd containerd jq
 need_moat_runtime
 
 W="$(tmp_dir work)"
-moat_env "$W/conf" enforce restricted # runtime: the real runc ($RUNC)
-mkdir -m 0755 "$W/bin"
-ln -s "$MOAT_RUNTIME" "$W/bin/runc"
+moat_as_runc "$W" # its moat.conf runs the real runc ($RUNC)
 PATH="$W/bin:$PATH" start_dockerd attack "$MOAT_RUNTIME" \
   "$(jq -n --arg bare "$RUNC" '{"default-runtime": "moat", runtimes: {bare: {path: $bare}}}')"
 # shellcheck disable=SC2016 # $r is jq's

@@ -353,6 +353,15 @@ moat_env() {
   export MOAT_CONFIG="$dir/moat.conf"
 }
 
+# moat_as_runc DIR: moat.conf in DIR/conf (enforce, restricted, the real runc
+# as runtime) and DIR/bin/runc a link to moat-runtime, so that DIR/bin first
+# in an engine's PATH makes moat the runc it finds.
+moat_as_runc() {
+  moat_env "$1/conf" enforce restricted
+  mkdir -m 0755 "$1/bin"
+  ln -s "$MOAT_RUNTIME" "$1/bin/runc"
+}
+
 # moat_conf_jq FILTER [JQ_ARGS...]: edit $MOAT_CONFIG in place with jq.
 moat_conf_jq() {
   local conf="${MOAT_CONFIG:?moat_env first}" filter="$1"

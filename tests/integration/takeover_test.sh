@@ -18,9 +18,7 @@ need_cmd dockerd containerd jq
 need_moat_runtime
 
 W="$(tmp_dir work)"
-moat_env "$W/conf" enforce restricted # runtime: the real runc ($RUNC)
-mkdir -m 0755 "$W/bin"
-ln -s "$MOAT_RUNTIME" "$W/bin/runc"
+moat_as_runc "$W" # its moat.conf runs the real runc ($RUNC)
 TPATH="$W/bin:$PATH"
 
 echo "== moat-runtime called as runc"
