@@ -23,6 +23,12 @@ Result<std::string> ReadString(const Value& v, const std::string& path) {
   return v.text();
 }
 
+Result<std::string> ReadAbsolutePath(const Value& v, const std::string& path) {
+  MOAT_ASSIGN_OR_RETURN(auto s, ReadString(v, path));
+  if (s.empty() || s[0] != '/') return Error{path + ": " + Quote(s) + " is not an absolute path"};
+  return s;
+}
+
 Result<bool> ReadBool(const Value& v, const std::string& path) {
   MOAT_TRY(ExpectType(v, Type::kBool, path));
   return v.bool_value();

@@ -22,6 +22,8 @@ Status CheckObject(const Value& v, const std::string& path,
 Status ExpectType(const Value& v, Type t, const std::string& path);
 
 Result<std::string> ReadString(const Value& v, const std::string& path);
+/// A string that is an absolute path: "<path>: \"etc\" is not an absolute path".
+Result<std::string> ReadAbsolutePath(const Value& v, const std::string& path);
 Result<bool> ReadBool(const Value& v, const std::string& path);
 /// The string member `key` of `obj`, which must be present and not empty
 /// ("<path>.<key>: missing", "<path>.<key>: empty").

@@ -23,10 +23,7 @@ Result<std::string> ReadAbsolute(const json::Value& entry, const std::string& pa
     if (required) return Error{at + ": missing"};
     return std::string();
   }
-  auto s = json::ReadString(*v, at);
-  if (!s.ok()) return s.error();
-  if (s->empty() || (*s)[0] != '/') return Error{at + ": \"" + *s + "\" is not an absolute path"};
-  return s;
+  return json::ReadAbsolutePath(*v, at);
 }
 
 // Opens `name` beneath `dirfd` with openat2(RESOLVE_BENEATH): symbolic links

@@ -14,12 +14,7 @@ namespace {
 Status ReadAbsolutePath(const json::Value& doc, const char* key, std::string* out) {
   const json::Value* v = doc.Find(key);
   if (v == nullptr) return Status::Ok();
-  auto s = json::ReadString(*v, key);
-  if (!s.ok()) return s.error();
-  if (s->empty() || (*s)[0] != '/') {
-    return Error{std::string(key) + ": \"" + *s + "\" is not an absolute path"};
-  }
-  *out = *s;
+  MOAT_ASSIGN_OR_RETURN(*out, json::ReadAbsolutePath(*v, key));
   return Status::Ok();
 }
 

@@ -19,20 +19,12 @@ constexpr std::array<const char*, 5> kCapNames = {"NONE", "LOW", "MEDIUM", "HIGH
 // Ten years: anything longer is a typo, not a policy.
 constexpr int64_t kMaxAgeHours = int64_t{10} * 366 * 24;
 
-Result<std::string> AbsolutePath(const Value& v, const std::string& path) {
-  auto s = json::ReadString(v, path);
-  if (!s.ok()) return s.error();
-  if (s->empty() || (*s)[0] != '/')
-    return Error{path + ": " + Quote(*s) + " is not an absolute path"};
-  return s;
-}
-
 Status ReadKeys(const Value& v, const std::string& path, VerdictRules* r) {
   MOAT_TRY(json::ExpectType(v, json::Type::kArray, path));
   if (v.items().empty()) return Error{path + ": empty (name at least one scanner public key)"};
   r->keys.clear();
   for (size_t i = 0; i < v.items().size(); ++i) {
-    auto p = AbsolutePath(v.items()[i], Index(path, i));
+    auto p = json::ReadAbsolutePath(v.items()[i], Index(path, i));
     if (!p.ok()) return p.error();
     r->keys.push_back(std::move(p.value()));
   }
@@ -132,7 +124,7 @@ Result<VerdictConfig> ParseVerdictConfig(const json::Value& v, const std::string
   const Value* store = v.Find("store");
   if (store == nullptr)
     return Error{Field(path, "store") + ": missing (the verdict store directory)"};
-  auto s = AbsolutePath(*store, Field(path, "store"));
+  auto s = json::ReadAbsolutePath(*store, Field(path, "store"));
   if (!s.ok()) return s.error();
   c.store = std::move(s.value());
   if (v.Find("keys") == nullptr) {
