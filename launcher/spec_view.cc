@@ -28,10 +28,107 @@ Result<int64_t> DeviceNumberPart(const Value& obj, const char* key, const std::s
   return json::ReadInt(*v, field, any_allowed ? -1 : 0, UINT32_MAX);
 }
 
+Result<std::string> RequiredString(const Value& m, const char* key, const std::string& at) {
+  const Value* v = m.Find(key);
+  if (v == nullptr) return Error{at + "." + key + ": missing"};
+  return json::ReadString(*v, at + "." + key);
+}
+
+// Reads an optional array of objects at `path` (absent or null: empty), each
+// entry by `read(entry, index, field)` where field is "path[index]".
+template <typename T>
+Result<std::vector<T>> ReadObjects(const Value* array, const std::string& path,
+                                   Result<T> (*read)(const Value&, size_t, const std::string&)) {
+  std::vector<T> out;
+  if (array == nullptr || array->is_null()) return out;
+  MOAT_TRY(json::ExpectType(*array, json::Type::kArray, path));
+  out.reserve(array->items().size());
+  for (size_t i = 0; i < array->items().size(); ++i) {
+    const std::string field = json::Index(path, i);
+    MOAT_TRY(json::ExpectType(array->items()[i], json::Type::kObject, field));
+    MOAT_ASSIGN_OR_RETURN(T entry, read(array->items()[i], i, field));
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
 const Value* LinuxMember(const Value& config, const char* key) {
   const Value* linux = config.Find("linux");
   if (linux == nullptr || !linux->is_object()) return nullptr;
   return linux->Find(key);
+}
+
+Result<DeviceNodeView> ReadDeviceNode(const Value& d, size_t, const std::string& field) {
+  DeviceNodeView v;
+  v.field = field;
+  MOAT_ASSIGN_OR_RETURN(v.path, OptionalString(d, "path", field));
+  MOAT_ASSIGN_OR_RETURN(auto type, RequiredString(d, "type", field));
+  if (type == "p") {
+    v.number.type = 'p';
+    return v;
+  }
+  if (type == "c" || type == "u") {
+    v.number.type = 'c';
+  } else if (type == "b") {
+    v.number.type = 'b';
+  } else {
+    return Error{field + ".type: " + json::Quote(type) + " is not one of c, u, b, p"};
+  }
+  MOAT_ASSIGN_OR_RETURN(v.number.major, DeviceNumberPart(d, "major", field, false));
+  MOAT_ASSIGN_OR_RETURN(v.number.minor, DeviceNumberPart(d, "minor", field, false));
+  return v;
+}
+
+Result<DeviceRuleView> ReadDeviceRule(const Value& d, size_t, const std::string& field) {
+  DeviceRuleView v;
+  v.field = field;
+  const Value* allow = d.Find("allow");
+  if (allow == nullptr) return Error{field + ".allow: missing"};
+  MOAT_ASSIGN_OR_RETURN(v.allow, json::ReadBool(*allow, field + ".allow"));
+  MOAT_ASSIGN_OR_RETURN(auto type, OptionalString(d, "type", field));
+  if (type.empty() || type == "a") {
+    v.number.type = 'a';
+  } else if (type == "c" || type == "b") {
+    v.number.type = type[0];
+  } else {
+    return Error{field + ".type: " + json::Quote(type) + " is not one of a, c, b"};
+  }
+  MOAT_ASSIGN_OR_RETURN(v.number.major, DeviceNumberPart(d, "major", field, true));
+  MOAT_ASSIGN_OR_RETURN(v.number.minor, DeviceNumberPart(d, "minor", field, true));
+  MOAT_ASSIGN_OR_RETURN(v.access, OptionalString(d, "access", field));
+  for (char c : v.access) {
+    if (c != 'r' && c != 'w' && c != 'm')
+      return Error{field + ".access: " + json::Quote(v.access) + " has letters other than r, w, m"};
+  }
+  if (v.access.empty()) v.access = "rwm";
+  return v;
+}
+
+Result<MountView> ReadMount(const Value& m, size_t index, const std::string& field) {
+  MountView v;
+  v.index = index;
+  v.field = field;
+  MOAT_ASSIGN_OR_RETURN(v.type, OptionalString(m, "type", field));
+  MOAT_ASSIGN_OR_RETURN(v.source, OptionalString(m, "source", field));
+  MOAT_ASSIGN_OR_RETURN(v.destination, OptionalString(m, "destination", field));
+  if (const Value* o = m.Find("options"); o != nullptr && !o->is_null()) {
+    MOAT_ASSIGN_OR_RETURN(v.options, json::ReadStringArray(*o, field + ".options"));
+  }
+  v.bind = v.type == "bind";
+  for (const auto& o : v.options) {
+    if (o == "bind" || o == "rbind") v.bind = true;
+    if (o == "ro") v.readonly = true;
+    if (o == "rw") v.readonly = false;
+  }
+  return v;
+}
+
+Result<NamespaceView> ReadNamespace(const Value& entry, size_t, const std::string& field) {
+  NamespaceView v;
+  v.field = field;
+  MOAT_ASSIGN_OR_RETURN(v.type, RequiredString(entry, "type", field));
+  MOAT_ASSIGN_OR_RETURN(v.path, OptionalString(entry, "path", field));
+  return v;
 }
 
 }  // namespace
@@ -45,78 +142,14 @@ std::string DescribeDevice(const DeviceNumber& d) {
 }
 
 Result<std::vector<DeviceNodeView>> ReadDeviceNodes(const Value& config) {
-  std::vector<DeviceNodeView> out;
-  const Value* devices = LinuxMember(config, "devices");
-  if (devices == nullptr || devices->is_null()) return out;
-  MOAT_TRY(json::ExpectType(*devices, json::Type::kArray, "linux.devices"));
-  for (size_t i = 0; i < devices->items().size(); ++i) {
-    const Value& d = devices->items()[i];
-    DeviceNodeView v;
-    v.field = json::Index("linux.devices", i);
-    MOAT_TRY(json::ExpectType(d, json::Type::kObject, v.field));
-    MOAT_ASSIGN_OR_RETURN(v.path, OptionalString(d, "path", v.field));
-    const Value* t = d.Find("type");
-    if (t == nullptr) return Error{v.field + ".type: missing"};
-    auto read = json::ReadString(*t, v.field + ".type");
-    if (!read.ok()) return read.error();
-    const std::string& type = *read;
-    if (type == "c" || type == "u") {
-      v.number.type = 'c';
-    } else if (type == "b") {
-      v.number.type = 'b';
-    } else if (type == "p") {
-      v.number.type = 'p';
-      out.push_back(std::move(v));
-      continue;
-    } else {
-      return Error{v.field + ".type: " + json::Quote(type) + " is not one of c, u, b, p"};
-    }
-    MOAT_ASSIGN_OR_RETURN(v.number.major, DeviceNumberPart(d, "major", v.field, false));
-    MOAT_ASSIGN_OR_RETURN(v.number.minor, DeviceNumberPart(d, "minor", v.field, false));
-    out.push_back(std::move(v));
-  }
-  return out;
+  return ReadObjects(LinuxMember(config, "devices"), "linux.devices", ReadDeviceNode);
 }
 
 Result<std::vector<DeviceRuleView>> ReadDeviceRules(const Value& config) {
-  std::vector<DeviceRuleView> out;
   const Value* res = LinuxMember(config, "resources");
-  if (res == nullptr || res->is_null()) return out;
+  if (res == nullptr || res->is_null()) return std::vector<DeviceRuleView>();
   MOAT_TRY(json::ExpectType(*res, json::Type::kObject, "linux.resources"));
-  const Value* rules = res->Find("devices");
-  if (rules == nullptr || rules->is_null()) return out;
-  MOAT_TRY(json::ExpectType(*rules, json::Type::kArray, "linux.resources.devices"));
-  for (size_t i = 0; i < rules->items().size(); ++i) {
-    const Value& d = rules->items()[i];
-    DeviceRuleView v;
-    v.field = json::Index("linux.resources.devices", i);
-    MOAT_TRY(json::ExpectType(d, json::Type::kObject, v.field));
-    const Value* allow = d.Find("allow");
-    if (allow == nullptr) return Error{v.field + ".allow: missing"};
-    MOAT_ASSIGN_OR_RETURN(v.allow, json::ReadBool(*allow, v.field + ".allow"));
-    auto read = OptionalString(d, "type", v.field);
-    if (!read.ok()) return read.error();
-    const std::string& type = *read;
-    if (type.empty() || type == "a") {
-      v.number.type = 'a';
-    } else if (type == "c" || type == "b") {
-      v.number.type = type[0];
-    } else {
-      return Error{v.field + ".type: " + json::Quote(type) + " is not one of a, c, b"};
-    }
-    MOAT_ASSIGN_OR_RETURN(v.number.major, DeviceNumberPart(d, "major", v.field, true));
-    MOAT_ASSIGN_OR_RETURN(v.number.minor, DeviceNumberPart(d, "minor", v.field, true));
-    MOAT_ASSIGN_OR_RETURN(v.access, OptionalString(d, "access", v.field));
-    for (char c : v.access) {
-      if (c != 'r' && c != 'w' && c != 'm') {
-        return Error{v.field + ".access: " + json::Quote(v.access) +
-                     " has letters other than r, w, m"};
-      }
-    }
-    if (v.access.empty()) v.access = "rwm";
-    out.push_back(std::move(v));
-  }
-  return out;
+  return ReadObjects(res->Find("devices"), "linux.resources.devices", ReadDeviceRule);
 }
 
 Result<LsmLabelsView> ReadLsmLabels(const Value& config) {
@@ -129,51 +162,11 @@ Result<LsmLabelsView> ReadLsmLabels(const Value& config) {
 }
 
 Result<std::vector<MountView>> ReadMounts(const Value& config) {
-  std::vector<MountView> out;
-  const Value* mounts = config.Find("mounts");
-  if (mounts == nullptr || mounts->is_null()) return out;
-  MOAT_TRY(json::ExpectType(*mounts, json::Type::kArray, "mounts"));
-  for (size_t i = 0; i < mounts->items().size(); ++i) {
-    const Value& m = mounts->items()[i];
-    MountView v;
-    v.index = i;
-    v.field = json::Index("mounts", i);
-    MOAT_TRY(json::ExpectType(m, json::Type::kObject, v.field));
-    MOAT_ASSIGN_OR_RETURN(v.type, OptionalString(m, "type", v.field));
-    MOAT_ASSIGN_OR_RETURN(v.source, OptionalString(m, "source", v.field));
-    MOAT_ASSIGN_OR_RETURN(v.destination, OptionalString(m, "destination", v.field));
-    if (const Value* o = m.Find("options"); o != nullptr && !o->is_null()) {
-      MOAT_ASSIGN_OR_RETURN(v.options, json::ReadStringArray(*o, v.field + ".options"));
-    }
-    v.bind = v.type == "bind";
-    for (const auto& o : v.options) {
-      if (o == "bind" || o == "rbind") v.bind = true;
-      if (o == "ro") v.readonly = true;
-      if (o == "rw") v.readonly = false;
-    }
-    out.push_back(std::move(v));
-  }
-  return out;
+  return ReadObjects(config.Find("mounts"), "mounts", ReadMount);
 }
 
 Result<std::vector<NamespaceView>> ReadNamespaces(const Value& config) {
-  std::vector<NamespaceView> out;
-  const Value* linux = config.Find("linux");
-  const Value* ns = linux != nullptr ? linux->Find("namespaces") : nullptr;
-  if (ns == nullptr || ns->is_null()) return out;
-  MOAT_TRY(json::ExpectType(*ns, json::Type::kArray, "linux.namespaces"));
-  for (size_t i = 0; i < ns->items().size(); ++i) {
-    const Value& entry = ns->items()[i];
-    NamespaceView v;
-    v.field = json::Index("linux.namespaces", i);
-    MOAT_TRY(json::ExpectType(entry, json::Type::kObject, v.field));
-    const Value* t = entry.Find("type");
-    if (t == nullptr) return Error{v.field + ".type: missing"};
-    MOAT_ASSIGN_OR_RETURN(v.type, json::ReadString(*t, v.field + ".type"));
-    MOAT_ASSIGN_OR_RETURN(v.path, OptionalString(entry, "path", v.field));
-    out.push_back(std::move(v));
-  }
-  return out;
+  return ReadObjects(LinuxMember(config, "namespaces"), "linux.namespaces", ReadNamespace);
 }
 
 Result<CapSet> ReadHeldCapabilities(const Value& config) {
