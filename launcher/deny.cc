@@ -19,13 +19,13 @@ namespace {
 // host device, or when its bounding set holds both CAP_SYS_ADMIN and
 // CAP_SYS_MODULE (mount anything, load kernel code: host root in all but name;
 // `docker run --privileged` and `--cap-add ALL` both give them).
-Status CheckPrivileged(const Value& config, std::vector<std::string>* denials) {
+Status CheckPrivileged(const Value& config, const std::vector<DeviceRuleView>& rules,
+                       std::vector<std::string>* denials) {
   MOAT_ASSIGN_OR_RETURN(const CapSet held, ReadHeldCapabilities(config));
   if (held.count(CAP_SYS_ADMIN) != 0 && held.count(CAP_SYS_MODULE) != 0) {
     denials->push_back(
         "process.capabilities: holds CAP_SYS_ADMIN and CAP_SYS_MODULE (privileged container)");
   }
-  MOAT_ASSIGN_OR_RETURN(const auto rules, ReadDeviceRules(config));
   for (const DeviceRuleView& r : rules) {
     if (r.allow && r.number.type == 'a' && r.number.major == DeviceNumber::kAny &&
         r.number.minor == DeviceNumber::kAny) {
@@ -225,12 +225,16 @@ Status CheckMounts(const Value& config, const Profile& profile, const HostView& 
 Status CheckDenyRules(const Value& config, const Profile& profile, const HostView& host,
                       const std::vector<std::string>& engine_roots,
                       std::vector<std::string>* denials, std::vector<ResolvedSource>* resolved) {
-  if (profile.deny.privileged) MOAT_TRY(CheckPrivileged(config, denials));
+  std::vector<DeviceRuleView> device_rules;
+  if (profile.deny.privileged || profile.deny.devices) {
+    MOAT_ASSIGN_OR_RETURN(device_rules, ReadDeviceRules(config));
+  }
+  if (profile.deny.privileged) MOAT_TRY(CheckPrivileged(config, device_rules, denials));
   if (profile.deny.host_namespaces) MOAT_TRY(CheckNamespaces(config, profile, host, denials));
   if (profile.deny.engine_sockets || profile.deny.host_paths) {
     MOAT_TRY(CheckMounts(config, profile, host, engine_roots, denials, resolved));
   }
-  if (profile.deny.devices) MOAT_TRY(CheckDevices(config, profile, denials));
+  if (profile.deny.devices) MOAT_TRY(CheckDevices(config, device_rules, profile, denials));
   if (profile.deny.unconfined_lsm) MOAT_TRY(CheckLsm(config, profile, host, denials));
   return Status::Ok();
 }

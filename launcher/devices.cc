@@ -67,8 +67,8 @@ const std::vector<DeviceGrant>& DefaultDeviceRules() {
   return kRules;
 }
 
-Status CheckDevices(const json::Value& config, const Profile& profile,
-                    std::vector<std::string>* denials) {
+Status CheckDevices(const json::Value& config, const std::vector<DeviceRuleView>& rules,
+                    const Profile& profile, std::vector<std::string>* denials) {
   const std::string named = "profile \"" + profile.name + "\"";
   MOAT_ASSIGN_OR_RETURN(const auto nodes, ReadDeviceNodes(config));
   for (const DeviceNodeView& n : nodes) {
@@ -81,7 +81,6 @@ Status CheckDevices(const json::Value& config, const Profile& profile,
                        DescribeDevice(n.number) + " and " + named + " grants no device " +
                        Number(n.number));
   }
-  MOAT_ASSIGN_OR_RETURN(const auto rules, ReadDeviceRules(config));
   for (const DeviceRuleView& r : rules) {
     if (!r.allow) continue;  // a deny rule only takes away
     for (char type : {'c', 'b'}) {

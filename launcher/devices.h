@@ -11,6 +11,7 @@
 #include "base/status.h"
 #include "launcher/host.h"
 #include "launcher/profile.h"
+#include "launcher/spec_view.h"
 
 namespace moat::launcher {
 
@@ -24,9 +25,10 @@ const std::vector<DeviceGrant>& DefaultDeviceRules();
 /// deny.devices: appends one reason for each linux.devices node whose
 /// number no default rule or profile grant gives read or write access to,
 /// and for each allowing linux.resources.devices rule that grants access
-/// beyond them. Errors are malformed fields.
-Status CheckDevices(const json::Value& config, const Profile& profile,
-                    std::vector<std::string>* denials);
+/// beyond them (`rules`: ReadDeviceRules of the same config, read once per
+/// create). Errors are malformed fields.
+Status CheckDevices(const json::Value& config, const std::vector<DeviceRuleView>& rules,
+                    const Profile& profile, std::vector<std::string>* denials);
 
 /// deny.unconfined_lsm: where the host enforces AppArmor, a process with no
 /// apparmorProfile, "unconfined", or a profile loaded in complain or
