@@ -101,43 +101,54 @@ Status CheckDevices(const json::Value& config, const std::vector<DeviceRuleView>
 
 Status CheckLsm(const json::Value& config, const Profile& profile, const HostView& host,
                 std::vector<std::string>* denials) {
-  const HostLsm lsm = host.Lsm();
-  if (!lsm.apparmor && !lsm.selinux) return Status::Ok();
   MOAT_ASSIGN_OR_RETURN(const LsmLabelsView labels, ReadLsmLabels(config));
-  const std::string refused = " and profile \"" + profile.name + "\" refuses unconfined processes";
-  if (lsm.apparmor) {
-    const std::string& name = labels.apparmor_profile;
-    if (name.empty()) {
-      denials->push_back(
-          "process.apparmorProfile: none, so runc runs the process unconfined on a host that "
-          "enforces AppArmor," +
-          refused);
-    } else if (name == "unconfined") {
-      denials->push_back(
-          "process.apparmorProfile: \"unconfined\" on a host that enforces AppArmor," + refused);
-    } else if (const std::string mode = host.AppArmorMode(name);
-               mode == "complain" || mode == "unconfined") {
-      denials->push_back("process.apparmorProfile: " + json::Quote(name) + " is loaded in " + mode +
-                         " mode, which confines nothing," + refused);
-    }
-  }
-  if (lsm.selinux) {
-    static const char* const kContainerTypes[] = {"container_t", "container_init_t",
-                                                  "container_kvm_t", "svirt_lxc_net_t"};
-    const std::string type = SelinuxType(labels.selinux_label);
-    bool confined = false;
-    for (const char* t : kContainerTypes) confined = confined || type == t;
-    if (labels.selinux_label.empty()) {
-      denials->push_back(
-          "process.selinuxLabel: none, so the process keeps the runtime's own SELinux context on "
-          "a host that enforces SELinux," +
-          refused);
-    } else if (!confined) {
-      denials->push_back("process.selinuxLabel: " + json::Quote(labels.selinux_label) +
-                         " has type " + json::Quote(type) + ", not a container type," + refused);
-    }
-  }
+  JudgeLsmLabels(labels, LsmSource(), profile, host, denials);
   return Status::Ok();
+}
+
+namespace {
+
+// Why an AppArmor profile name confines nothing, or "" when it does.
+std::string UnconfinedAppArmor(const std::string& name, const HostView& host) {
+  if (name.empty())
+    return ": none, so runc runs the process unconfined on a host that enforces AppArmor,";
+  if (name == "unconfined") return ": \"unconfined\" on a host that enforces AppArmor,";
+  const std::string mode = host.AppArmorMode(name);
+  if (mode == "complain" || mode == "unconfined")
+    return ": " + json::Quote(name) + " is loaded in " + mode + " mode, which confines nothing,";
+  return "";
+}
+
+// Why an SELinux label is no container's, or "" when it is.
+std::string UnconfinedSelinux(const std::string& label) {
+  if (label.empty()) {
+    return ": none, so the process keeps the runtime's own SELinux context on a host that "
+           "enforces SELinux,";
+  }
+  static const char* const kContainerTypes[] = {"container_t", "container_init_t",
+                                                "container_kvm_t", "svirt_lxc_net_t"};
+  const std::string type = SelinuxType(label);
+  for (const char* t : kContainerTypes) {
+    if (type == t) return "";
+  }
+  return ": " + json::Quote(label) + " has type " + json::Quote(type) + ", not a container type,";
+}
+
+}  // namespace
+
+void JudgeLsmLabels(const LsmLabelsView& labels, const LsmSource& source, const Profile& profile,
+                    const HostView& host, std::vector<std::string>* denials) {
+  const HostLsm lsm = host.Lsm();
+  const std::string refused = " and profile \"" + profile.name + "\" refuses unconfined processes";
+  auto judged = [&](const std::string& label) { return !label.empty() || !source.empty_inherits; };
+  if (lsm.apparmor && judged(labels.apparmor_profile)) {
+    if (auto why = UnconfinedAppArmor(labels.apparmor_profile, host); !why.empty())
+      denials->push_back(source.apparmor_field + why + refused);
+  }
+  if (lsm.selinux && judged(labels.selinux_label)) {
+    if (auto why = UnconfinedSelinux(labels.selinux_label); !why.empty())
+      denials->push_back(source.selinux_field + why + refused);
+  }
 }
 
 }  // namespace moat::launcher

@@ -38,4 +38,17 @@ Status CheckDevices(const json::Value& config, const std::vector<DeviceRuleView>
 Status CheckLsm(const json::Value& config, const Profile& profile, const HostView& host,
                 std::vector<std::string>* denials);
 
+/// Where a process's labels were read, for messages, and what an empty label
+/// means: at create the process runs unconfined; for `runc exec` it keeps
+/// the container's labels, judged at create.
+struct LsmSource {
+  std::string apparmor_field = "process.apparmorProfile";
+  std::string selinux_field = "process.selinuxLabel";
+  bool empty_inherits = false;
+};
+
+/// deny.unconfined_lsm on labels already read (CheckLsm's judgement).
+void JudgeLsmLabels(const LsmLabelsView& labels, const LsmSource& source, const Profile& profile,
+                    const HostView& host, std::vector<std::string>* denials);
+
 }  // namespace moat::launcher

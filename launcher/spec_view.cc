@@ -153,11 +153,15 @@ Result<std::vector<DeviceRuleView>> ReadDeviceRules(const Value& config) {
 }
 
 Result<LsmLabelsView> ReadLsmLabels(const Value& config) {
-  LsmLabelsView v;
   const Value* p = config.Find("process");
-  if (p == nullptr || !p->is_object()) return v;
-  MOAT_ASSIGN_OR_RETURN(v.apparmor_profile, OptionalString(*p, "apparmorProfile", "process"));
-  MOAT_ASSIGN_OR_RETURN(v.selinux_label, OptionalString(*p, "selinuxLabel", "process"));
+  if (p == nullptr || !p->is_object()) return LsmLabelsView();
+  return ReadProcessLsmLabels(*p, "process");
+}
+
+Result<LsmLabelsView> ReadProcessLsmLabels(const Value& process, const std::string& at) {
+  LsmLabelsView v;
+  MOAT_ASSIGN_OR_RETURN(v.apparmor_profile, OptionalString(process, "apparmorProfile", at));
+  MOAT_ASSIGN_OR_RETURN(v.selinux_label, OptionalString(process, "selinuxLabel", at));
   return v;
 }
 

@@ -82,6 +82,9 @@ struct LsmLabelsView {
 
 /// Reads process.apparmorProfile and process.selinuxLabel.
 Result<LsmLabelsView> ReadLsmLabels(const json::Value& config);
+/// The same of a process object itself (`runc exec --process` FILE); `at`
+/// prefixes the field paths of errors.
+Result<LsmLabelsView> ReadProcessLsmLabels(const json::Value& process, const std::string& at);
 
 /// Every capability in any of process.capabilities' five sets: for a root
 /// process, inheritable capabilities outside the bounding set survive execve,

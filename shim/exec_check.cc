@@ -6,7 +6,9 @@
 
 #include "base/fs.h"
 #include "base/json.h"
+#include "launcher/devices.h"
 #include "launcher/harden.h"
+#include "launcher/host.h"
 #include "shim/runtime.h"
 #include "shim/state.h"
 
@@ -44,6 +46,32 @@ void CheckFlags(const Context& ctx, const Governing& g, std::vector<std::string>
   }
 }
 
+// deny.unconfined_lsm: the labels the exec'd process gets. runc takes them
+// from the --process file when there is one (and then ignores --apparmor and
+// --process-label), else from those flags; an empty label keeps the
+// container's, judged at its create.
+Status CheckExecLsm(const Context& ctx, const Governing& g, const json::Value* process,
+                    const std::string& process_file, std::vector<std::string>* denials) {
+  if (!g.profile.deny.unconfined_lsm) return Status::Ok();
+  launcher::LsmLabelsView labels;
+  launcher::LsmSource source;
+  source.empty_inherits = true;
+  if (process != nullptr) {
+    if (!process->is_object()) return Error{process_file + ": expected object"};
+    MOAT_ASSIGN_OR_RETURN(labels, launcher::ReadProcessLsmLabels(*process, process_file));
+    source.apparmor_field = process_file + ": apparmorProfile";
+    source.selinux_field = process_file + ": selinuxLabel";
+  } else {
+    if (const std::string* a = ctx.inv.Last("apparmor")) labels.apparmor_profile = *a;
+    if (const std::string* l = ctx.inv.Last("process-label")) labels.selinux_label = *l;
+    source.apparmor_field = "exec --apparmor";
+    source.selinux_field = "exec --process-label";
+  }
+  launcher::HostSystem host;
+  launcher::JudgeLsmLabels(labels, source, g.profile, host, denials);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status CheckExec(const Context& ctx) {
@@ -59,6 +87,7 @@ Status CheckExec(const Context& ctx) {
 
   const std::string* process_file = ctx.inv.Last("process");
   if (process_file == nullptr || process_file->empty()) {
+    MOAT_TRY(CheckExecLsm(ctx, gov, nullptr, "", &denials));
     NoteGoverning(gov, &denials, &rec);
     return Decide(ctx, rec, denials, {}, nullptr);
   }
@@ -68,6 +97,7 @@ Status CheckExec(const Context& ctx) {
   limits.go_fold_keys = true;
   auto process = json::Parse(text, limits);
   if (!process.ok()) return process.error().Wrap(*process_file);
+  MOAT_TRY(CheckExecLsm(ctx, gov, &process.value(), *process_file, &denials));
   auto outcome = launcher::HardenExecProcess(&process.value(), gov.profile,
                                              gov.has_ceiling ? &gov.ceiling : nullptr);
   if (!outcome.ok()) return outcome.error().Wrap(*process_file);

@@ -271,6 +271,38 @@ TEST_CASE("lsm: unconfined AppArmor and SELinux are refused only where the host 
   }
 }
 
+TEST_CASE(
+    "lsm: an exec'd process is judged by the labels it sets; an empty one keeps the "
+    "container's") {
+  const Profile restricted = moat::testing::LoadSourceProfile("restricted");
+  FakeHost both;
+  both.lsm.apparmor = true;
+  both.lsm.selinux = true;
+  both.apparmor_modes.emplace_back("lax", "complain");
+  moat::launcher::LsmSource exec;
+  exec.apparmor_field = "exec --apparmor";
+  exec.selinux_field = "exec --process-label";
+  exec.empty_inherits = true;
+  auto judge = [&](const std::string& apparmor, const std::string& selinux) {
+    std::vector<std::string> denials;
+    moat::launcher::JudgeLsmLabels({apparmor, selinux}, exec, restricted, both, &denials);
+    return denials;
+  };
+  CHECK(judge("", "").empty());
+  CHECK(judge("docker-default", "system_u:system_r:container_t:s0").empty());
+  auto d = judge("unconfined", "");
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].rfind("exec --apparmor: \"unconfined\" on a host that enforces AppArmor,", 0) == 0);
+  d = judge("lax", "system_u:system_r:spc_t:s0");
+  REQUIRE(d.size() == 2);
+  CHECK(d[0].rfind("exec --apparmor: \"lax\" is loaded in complain mode", 0) == 0);
+  CHECK(d[1].rfind("exec --process-label: \"system_u:system_r:spc_t:s0\" has type", 0) == 0);
+  // At create an empty label is no confinement at all.
+  std::vector<std::string> create;
+  moat::launcher::JudgeLsmLabels({"", ""}, moat::launcher::LsmSource(), restricted, both, &create);
+  CHECK(create.size() == 2);
+}
+
 TEST_CASE("lsm: AppArmor's profiles file is read by whole names") {
   const std::string text =
       "docker-default (enforce)\n"
