@@ -294,45 +294,57 @@ Result<Value> Parse(std::string_view text, const Limits& limits) {
   return std::move(b.root);
 }
 
+namespace {
+
+// Appends `s` as a JSON string literal: runs that need no escape are
+// appended whole, the rest one escape at a time.
+void AppendQuoted(std::string_view s, std::string* out) {
+  *out += '"';
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
+      case '\b':
+        *out += "\\b";
+        break;
+      case '\f':
+        *out += "\\f";
+        break;
+      default: {
+        char buf[8];
+        (void)std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        *out += buf;
+      }
+    }
+  }
+  out->append(s.data() + run, s.size() - run);
+  *out += '"';
+}
+
+}  // namespace
+
 std::string Quote(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 2);
-  out += '"';
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          (void)std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
+  AppendQuoted(s, &out);
   return out;
 }
 
@@ -355,7 +367,7 @@ void Emit(const Value& v, bool pretty, int indent, std::string* out) {
       *out += v.text();
       break;
     case Type::kString:
-      *out += Quote(v.text());
+      AppendQuoted(v.text(), out);
       break;
     case Type::kArray: {
       *out += '[';
@@ -377,7 +389,7 @@ void Emit(const Value& v, bool pretty, int indent, std::string* out) {
         if (!first) *out += ',';
         first = false;
         newline(indent + 1);
-        *out += Quote(key);
+        AppendQuoted(key, out);
         *out += pretty ? ": " : ":";
         Emit(item, pretty, indent + 1, out);
       }
