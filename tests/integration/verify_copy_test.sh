@@ -250,6 +250,44 @@ echo "== dir: rows above ignored the lookaside: with it, an unsigned copy is sti
 copy_dir
 assert_eq "$(moat_verdict "dir:$W/copy" --reference "$IMG")" reject "dir: copy without signatures, lookaside signed"
 
+echo "== a multi-arch index: signed over the index (skopeo copy --all --sign-by), or over linux/amd64"
+export MOAT_CONFIG="$W/conf/moat.conf"
+SRC2="$W/src-multi"
+mkdir -p "$SRC2"
+cp "$SRC"/* "$SRC2/"
+printf '{"architecture":"arm64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}' >"$W/config-arm.json"
+cp "$W/config-arm.json" "$SRC2/$(sha "$W/config-arm.json")"
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%d},"layers":[]}' \
+  "$(sha "$W/config-arm.json")" "$(stat -c %s "$W/config-arm.json")" >"$W/arm.json"
+AMD_HEX="$(sha "$MANIFEST")" ARM_HEX="$(sha "$W/arm.json")"
+cp "$MANIFEST" "$SRC2/$AMD_HEX.manifest.json"
+cp "$W/arm.json" "$SRC2/$ARM_HEX.manifest.json"
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%d,"platform":{"architecture":"arm64","os":"linux"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%d,"platform":{"architecture":"amd64","os":"linux"}}]}' \
+  "$ARM_HEX" "$(stat -c %s "$W/arm.json")" "$AMD_HEX" "$(stat -c %s "$MANIFEST")" >"$SRC2/manifest.json"
+MULTI="$REG/moat/multi:1"
+skopeo copy -q --all --dest-tls-verify=false --registries.d "$W/skopeo-regd" --sign-by "$FA" "dir:$SRC2" "docker://$MULTI"
+policy "$(signed_by "$W/signer.gpg")"
+rm -rf "$W/multi"
+skopeo copy -q --all --src-tls-verify=false --policy "$W/conf/policy.json" --registries.d "$W/skopeo-regd" \
+  "docker://$MULTI" "dir:$W/multi" || fail "skopeo refused the index signed by itself"
+[[ -f "$W/multi/signature-1" && -f "$W/multi/$AMD_HEX.manifest.json" ]] ||
+  fail "skopeo copy --all wrote no signature-1 / instance manifest: $(ls "$W/multi")"
+find "$W/multi" -type f ! -name '*manifest.json' ! -name '*signature-*' -delete
+out="$("$MOAT_CLI" verify "dir:$W/multi" --reference "$MULTI" --output json)" || fail "index signed: $out"
+jq -e --arg a "sha256:$AMD_HEX" '.allow and ([.identity.manifests[].digest] | length == 2 and .[1] == $a)' \
+  <<<"$out" >/dev/null || fail "index signed, json: $out"
+echo "ok   index signed (skopeo accept): moat dir: accept, 2 manifests"
+# Only the platform manifest signed: create accepts a signature over the
+# manifest it runs (ImageIdentity::manifests), so moat does too.
+mv "$W/multi/signature-1" "$W/index-sig"
+skopeo standalone-sign -o "$W/multi/$AMD_HEX.signature-1" "$MANIFEST" "$MULTI" "$FA"
+assert_eq "$(moat_verdict "dir:$W/multi" --reference "$MULTI")" accept "index, linux/amd64 signed"
+rm "$W/multi/$AMD_HEX.manifest.json"
+assert_eq "$(moat_verdict "dir:$W/multi" --reference "$MULTI")" reject \
+  "index, linux/amd64 signed but its manifest absent"
+cp "$W/index-sig" "$W/multi/signature-1"
+assert_eq "$(moat_verdict "dir:$W/multi" --reference "$MULTI")" accept "index signed, instance absent"
+
 echo "== bad input: exit 1, one line naming the file"
 bad() { # NAME WANT ARGS...
   local name="$1" want="$2" rc=0 out
