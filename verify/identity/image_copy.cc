@@ -114,6 +114,16 @@ Result<ImageIdentity> CopyIdentity(const CopyFiles& files, const std::string& re
     id.evidence.push_back(files.where + ": manifest " + id.manifests.back().digest +
                           " names config " + id.config_digest + " (config blob not read)");
   }
+  // A reference by digest names one manifest: the copy must hold it (as a
+  // pull by that digest would have checked).
+  if (!reference.empty()) {
+    MOAT_ASSIGN_OR_RETURN(auto r, ParseNormalizedTagged(reference));
+    bool held = r.digest.empty();
+    for (const auto& m : id.manifests) held = held || m.digest == r.digest;
+    if (!held)
+      return Error{"--reference: " + r.digest + " is not a manifest of " + files.where + " (" +
+                   id.manifests.front().digest + ")"};
+  }
   id.own_signatures = files.own_signatures;
   if (files.own_signatures) {
     for (const auto& s : files.signatures) {

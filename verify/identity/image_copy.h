@@ -36,7 +36,8 @@ struct CopyFiles {
 /// The manifests are classified as create classifies them; an index picks its
 /// linux/amd64 entry (as `moat run --image oci:` does) and both the index and
 /// that manifest are candidates for a signature, as on create. config_digest is
-/// what the (platform) manifest names, not checked against any blob.
+/// what the (platform) manifest names, not checked against any blob. A
+/// reference by digest must name a manifest of the copy.
 Result<ImageIdentity> CopyIdentity(const CopyFiles& files, const std::string& reference);
 
 /// A `skopeo copy … dir:DIR` copy: DIR/manifest.json and DIR/signature-N (for

@@ -109,6 +109,11 @@ TEST_CASE("dir: bad input is an error naming the file", "[image_copy]") {
     d.Write("manifest.json", std::string((4u << 20) + 1, ' '));
     CHECK_THAT(FailureOf(ResolveDirCopy(d.path(), "a/b:1")), Catch::Contains("manifest.json"));
   }
+  SECTION("a reference by another digest") {
+    d.Write("manifest.json", testing::Manifest(kConfig, ""));
+    CHECK_THAT(FailureOf(ResolveDirCopy(d.path(), "a/b@sha256:" + std::string(64, 'e'))),
+               Catch::Contains("--reference: sha256:eeee"));
+  }
   SECTION("bad reference") {
     d.Write("manifest.json", testing::Manifest(kConfig, ""));
     CHECK_FALSE(ResolveDirCopy(d.path(), "library/Upper:1").ok());
