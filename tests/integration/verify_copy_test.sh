@@ -308,6 +308,8 @@ rm "$W/bad/manifest.json"; head -c $((5 << 20)) /dev/zero | tr '\0' ' ' >"$W/bad
 bad "oversized manifest.json" "manifest.json" "dir:$W/bad" --reference "$IMG"
 cp "$MANIFEST" "$W/bad/manifest.json"; ln -s "$W/sig-good" "$W/bad/signature-1"
 bad "symlinked signature-1" "signature-1" "dir:$W/bad" --reference "$IMG"
+rm "$W/bad/signature-1"
+bad "--reference by another digest" "--reference: sha256:" "dir:$W/bad" --reference "$M@sha256:$(printf x | sha256sum | cut -d' ' -f1)"
 cp -r "$W/oci" "$W/badoci"; echo '{"manifests":{}}' >"$W/badoci/index.json"
 bad "malformed index.json" "index.json: manifests" "oci:$W/badoci"
 
