@@ -227,7 +227,8 @@ skopeo copy -q --src-tls-verify=false --policy "$W/conf/policy.json" --registrie
   "docker://$IMG" "dir:$W/full"
 out="$("$MOAT_CLI" verify "dir:$W/full" --reference "$IMG" --output json)" || fail "moat verify full copy: $out"
 jq -e --arg d "$DIGEST" --arg f "$FA" '.allow and .identity.engine == "copy" and .trust.allow
-  and ([.identity.manifests[].digest] == [$d])' <<<"$out" >/dev/null || fail "json: $out"
+  and ([.identity.manifests[].digest] == [$d])
+  and ([.identity.copy_signatures[].manifest] == [$d])' <<<"$out" >/dev/null || fail "json: $out"
 find "$W/full" -type f ! -name manifest.json ! -name 'signature-*' -delete
 assert_eq "$(moat_verdict "dir:$W/full" --reference "$IMG")" accept "blobs absent"
 
