@@ -172,4 +172,33 @@ rc=0
 out="$(moat trust pull --plain-http --authfile "$W/none.json" "$IMG" 2>&1)" || rc=$?
 assert_eq "$rc" 1 "exit status for a missing --authfile"
 assert_match "$out" "$W/none.json" "missing authfile named"
+
+echo "== fetch_on_miss: at create, no signature stored -> moat trust pull, then judged again"
+rm -rf "$SIGDIR"
+moat_conf_jq '.fetch_on_miss = {enabled: true, timeout_ms: 20000, moat: $m}' --arg m "$MOAT_CLI"
+out="$(run "$IMG" id -u 2>&1)" || fail "fetch on miss, registry up: refused: $out"
+assert_eq "$out" 65534 "uid after fetch on miss"
+tail -n1 "$W/conf/audit.log" | jq -e --arg m "$MOAT_CLI trust pull $IMG: ok" \
+  '.decision == "allow" and (.image.fetch | startswith($m))' >/dev/null ||
+  fail "audit record: $(tail -n1 "$W/conf/audit.log")"
+[[ -f "$SIGDIR/signature-1" ]] || fail "fetch on miss stored no signature"
+out="$(run "$IMG" true 2>&1)" || fail "stored signature refused: $out"
+tail -n1 "$W/conf/audit.log" | jq -e '.image.fetch == null' >/dev/null ||
+  fail "a fetch with a signature stored: $(tail -n1 "$W/conf/audit.log")"
+
+echo "== fetch_on_miss fails closed: a fetch that times out, a registry that is down"
+rm -rf "$SIGDIR"
+printf '#!/bin/sh\nexec sleep 30\n' >"$W/slow-moat"
+chmod 0755 "$W/slow-moat"
+moat_conf_jq '.fetch_on_miss = {enabled: true, timeout_ms: 500, moat: $m}' --arg m "$W/slow-moat"
+refused "fetch_on_miss: $W/slow-moat trust pull $IMG: killed after 500 ms" "$IMG"
+tail -n1 "$W/conf/audit.log" | jq -e '.decision == "deny" and (.image.fetch | endswith("killed after 500 ms"))' \
+  >/dev/null || fail "audit record: $(tail -n1 "$W/conf/audit.log")"
+moat_conf_jq '.fetch_on_miss = {enabled: true, timeout_ms: 20000, moat: $m}' --arg m "$MOAT_CLI"
+kill "$REG_PID"
+wait_gone 10 "$REG_PID" || fail "registry did not stop"
+refused "fetch_on_miss: $MOAT_CLI trust pull $IMG: exit 1" "$IMG"
+tail -n1 "$W/conf/audit.log" | jq -e '.decision == "deny" and (.image.fetch | test("exit 1 .*: moat: trust pull .*onnect"))' \
+  >/dev/null || fail "audit record: $(tail -n1 "$W/conf/audit.log")"
+[[ ! -e "$SIGDIR/signature-1" ]] || fail "a failed fetch stored a signature"
 echo "ok: trust pull"
