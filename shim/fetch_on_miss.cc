@@ -19,7 +19,7 @@ namespace {
 
 int64_t NowMs() {
   struct timespec ts {};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  (void)::clock_gettime(CLOCK_MONOTONIC, &ts);
   return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -73,11 +73,11 @@ FetchOutcome FetchOnMiss(const Config& config, const std::string& reference) {
     // default signal handling (gpgme ignores SIGPIPE process-wide).
     if (::dup2(devnull.get(), 0) < 0 || ::dup2(devnull.get(), 1) < 0 || ::dup2(wr.get(), 2) < 0)
       ::_exit(126);
-    ::close_range(3, ~0u, 0);
+    (void)::close_range(3, ~0u, 0);
     sigset_t none;
     sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::signal(SIGPIPE, SIG_DFL);
+    (void)::sigprocmask(SIG_SETMASK, &none, nullptr);
+    (void)::signal(SIGPIPE, SIG_DFL);
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
@@ -100,7 +100,8 @@ FetchOutcome FetchOnMiss(const Config& config, const std::string& reference) {
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;  // EOF: the child is done (or closed stderr)
     err.append(buf, static_cast<size_t>(got));
-    if (err.size() > 64 * 1024) err.erase(0, err.size() - 64 * 1024);
+    constexpr size_t kKeep = size_t{64} << 10;
+    if (err.size() > kKeep) err.erase(0, err.size() - kKeep);
   }
   int status = 0;
   pid_t w = 0;
@@ -111,11 +112,11 @@ FetchOutcome FetchOnMiss(const Config& config, const std::string& reference) {
       timed_out = true;
       break;
     }
-    struct timespec ts = {0, 5 * 1000 * 1000};
+    struct timespec ts = {0, 5000000L};
     ::nanosleep(&ts, nullptr);
   }
   if (timed_out) {
-    ::kill(pid, SIGKILL);
+    (void)::kill(pid, SIGKILL);
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     out.summary = what + ": killed after " + std::to_string(f.timeout_ms) + " ms";
