@@ -10,6 +10,11 @@
 # verdict store; the image is refused under a sigstoreSigned policy before
 # the pull and runs after it (signedIdentity matchRepository: cosign signs the
 # repository, not the tag). A registry that is down is a clear error.
+# Credentials: a token realm (tests/tools/token_proxy.py in front of the
+# registry, the distribution spec's Bearer flow) and Basic, from --authfile
+# and ~/.docker/config.json. fetch_on_miss: a create with no signature stored
+# runs `moat trust pull` and is allowed; a fetch that times out or finds the
+# registry down is a refusal, and the audit record names the fetch.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root
 need_cmd dockerd containerd jq curl docker-registry openssl python3 base64 sha256sum
@@ -172,6 +177,51 @@ rc=0
 out="$(moat trust pull --plain-http --authfile "$W/none.json" "$IMG" 2>&1)" || rc=$?
 assert_eq "$rc" 1 "exit status for a missing --authfile"
 assert_match "$out" "$W/none.json" "missing authfile named"
+
+echo "== credentials: a Bearer token realm (distribution token auth), then Basic"
+# proxy MODE: the registry behind token_proxy.py; sets PROXY=127.0.0.1:PORT.
+proxy() {
+  rm -f "$W/proxy.port"
+  python3 "$MOAT_SOURCE_DIR/tests/tools/token_proxy.py" "$W/proxy.port" "$REG" moat s3cret "$1" \
+    "$W/token.log" &
+  local pid=$! i
+  on_exit "kill $pid 2>/dev/null || true"
+  for i in $(seq 100); do [[ -s "$W/proxy.port" ]] && break; sleep 0.1; done
+  PROXY="127.0.0.1:$(cat "$W/proxy.port")"
+  PROXY_PID=$pid
+  cat >"$W/conf/registries.d/proxy.yaml" <<EOF2
+docker:
+  $PROXY:
+    lookaside: file://$W/lookaside-proxy
+EOF2
+  chmod 0644 "$W/conf/registries.d/proxy.yaml"
+}
+proxy bearer
+jq -n --arg a "$(printf moat:s3cret | base64 -w0)" --arg p "$PROXY" '{auths: {($p): {auth: $a}}}' >"$W/auth.json"
+jq -n --arg a "$(printf moat:wrong | base64 -w0)" --arg p "$PROXY/moat" '{auths: {($p): {auth: $a}}}' >"$W/bad-auth.json"
+rc=0
+out="$(HOME="$W/nohome" moat trust pull "$PROXY/moat/busybox:1" 2>&1)" || rc=$?
+assert_eq "$rc" 1 "exit status without credentials"
+assert_match "$out" "token from http://$PROXY/token: HTTP 401 \(no credentials given\)" "no credentials"
+rc=0
+out="$(moat trust pull --authfile "$W/bad-auth.json" "$PROXY/moat/busybox:1" 2>&1)" || rc=$?
+assert_eq "$rc" 1 "exit status with wrong credentials"
+assert_match "$out" "HTTP 401 \(credentials refused\?\)" "wrong credentials"
+out="$(moat trust pull --authfile "$W/auth.json" "$PROXY/moat/busybox:1")" || fail "pull with a token: $out"
+assert_match "$out" "signature $W/lookaside-proxy/moat/busybox@sha256=$HEX/signature-1" "pull through token auth"
+grep -q "^service=moat-test&scope=repository%3Amoat%2Fbusybox%3Apull auth=ok$" "$W/token.log" ||
+  fail "token requests: $(cat "$W/token.log")"
+mkdir -p "$W/home/.docker"
+cp "$W/auth.json" "$W/home/.docker/config.json"
+out="$(HOME="$W/home" XDG_RUNTIME_DIR="$W/noxdg" moat trust pull "$PROXY/moat/busybox:1")" ||
+  fail "pull with ~/.docker/config.json: $out"
+assert_match "$out" "\(already stored\)" "pull with Docker's config.json"
+kill "$PROXY_PID"
+proxy basic
+jq -n --arg a "$(printf moat:s3cret | base64 -w0)" --arg p "$PROXY" '{auths: {($p): {auth: $a}}}' >"$W/auth.json"
+out="$(moat trust pull --authfile "$W/auth.json" "$PROXY/moat/busybox:1")" || fail "pull with Basic: $out"
+assert_match "$out" "1 signature\(s\) fetched" "pull through Basic auth"
+kill "$PROXY_PID"
 
 echo "== fetch_on_miss: at create, no signature stored -> moat trust pull, then judged again"
 rm -rf "$SIGDIR"
