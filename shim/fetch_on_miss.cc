@@ -41,7 +41,9 @@ FetchOutcome FetchOnMiss(const Config& config, const std::string& reference) {
   FetchOutcome out;
   const std::string what = f.moat + " trust pull " + reference;
   const std::string timeout = std::to_string(f.timeout_ms);
-  std::vector<std::string> args = {f.moat, "trust", "pull", reference, "--timeout-ms", timeout};
+  // "--": the reference is never read as a flag.
+  std::vector<std::string> args = {f.moat, "trust", "pull", "--timeout-ms", timeout, "--",
+                                   reference};
   // Only what the CLI needs: the same moat.conf, root's auth files.
   std::vector<std::string> env = {"MOAT_CONFIG=" + config.file, "HOME=/root",
                                   "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"};

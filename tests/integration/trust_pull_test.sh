@@ -157,6 +157,31 @@ assert_match "$out" "$REG/moat/busybox:1: http://$REG resolves to $DIGEST" "--al
 assert_match "$out" "$REG/moat/busybox@$DIGEST: http://$REG resolves to $DIGEST" "--all repo digest"
 [[ -f "$SIGDIR/signature-1" && ! -e "$SIGDIR/signature-2" ]] || fail "--all stored $(ls "$SIGDIR")"
 
+echo "== a multi-arch index: signatures of the index and of this host's platform manifest"
+arch="$(uname -m)"
+case "$arch" in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; esac
+jq -n --arg d "$DIGEST" --argjson n "$(wc -c <"$W/manifest.json")" --arg a "$arch" '
+  {index: [{mediaType: "application/vnd.docker.distribution.manifest.v2+json", digest: $d, size: $n,
+            platform: {os: "linux", architecture: $a}},
+           {mediaType: "application/vnd.docker.distribution.manifest.v2+json", digest: $d, size: $n,
+            platform: {os: "linux", architecture: "s390x"}}]}' >"$W/index.spec"
+read -r idigest _ < <(push multi "$W/index.spec")
+printf '{"critical":{"identity":{"docker-reference":"%s"},"image":{"docker-manifest-digest":"%s"},"type":"cosign container image signature"},"optional":null}' \
+  "$REG/moat/busybox" "$idigest" >"$W/ipayload.json"
+openssl dgst -sha256 -sign "$W/cosign.key" -out "$W/ipayload.sig" "$W/ipayload.json"
+jq -n --arg f "$W/ipayload.json" --arg s "$(base64 -w0 "$W/ipayload.sig")" '
+  {layers: [{file: $f, mediaType: "application/vnd.dev.cosign.simplesigning.v1+json",
+             annotations: {"dev.cosignproject.cosign/signature": $s}}]}' >"$W/isig.spec"
+push "sha256-${idigest#sha256:}.sig" "$W/isig.spec" >/dev/null
+out="$(moat trust pull "$REG/moat/busybox:multi")" || fail "pull of an index: $out"
+echo "$out" | grep -v '^  sha256.*: skipped'
+assert_match "$out" "resolves to $idigest \(an index\)" "index resolved"
+assert_match "$out" "signature $LOOK/moat/busybox@sha256=${idigest#sha256:}/signature-1" "index signature"
+assert_match "$out" "$DIGEST: signature $SIGDIR/signature-1 \(already stored\)" "platform manifest signature"
+
+echo "== moat-runtime links no network code"
+assert_eq "$(grep -c curl_easy "$MOAT_RUNTIME" || true)" 0 "libcurl symbols in moat-runtime"
+
 echo "== an image with nothing pushed beside it, a missing tag, a registry that is down"
 docker tag "$IMG" "$REG/moat/plain:1"
 docker push -q "$REG/moat/plain:1" >/dev/null
