@@ -234,6 +234,9 @@ assert_eq "$rc" 1 "exit status with wrong credentials"
 assert_match "$out" "HTTP 401 \(credentials refused\?\)" "wrong credentials"
 out="$(moat trust pull --authfile "$W/auth.json" "$PROXY/moat/busybox:1")" || fail "pull with a token: $out"
 assert_match "$out" "signature $W/lookaside-proxy/moat/busybox@sha256=$HEX/signature-1" "pull through token auth"
+# The proxy has the referrers API: no fallback note, and the bundle is found through it.
+[[ "$out" != *"no referrers API"* ]] || fail "referrers API not used: $out"
+assert_match "$out" "referrers of $DIGEST: sha256:[0-9a-f]{64}: layers\[0\]: sigstore bundle: messageSignature" "bundle via the referrers API"
 grep -q "^service=moat-test&scope=repository%3Amoat%2Fbusybox%3Apull auth=ok$" "$W/token.log" ||
   fail "token requests: $(cat "$W/token.log")"
 mkdir -p "$W/home/.docker"

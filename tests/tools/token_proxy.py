@@ -9,6 +9,9 @@ needs "Authorization: Bearer <token>", else 401 with a Bearer challenge whose
 realm is /token here; /token needs Basic USER:PASSWORD and returns a token. In
 basic mode /v2/... needs Basic USER:PASSWORD directly. Each token request's
 query is appended to LOG. GET only, proxied to UPSTREAM (host:port).
+It also answers the OCI 1.1 referrers API that docker-registry 2.8 lacks:
+GET /v2/<name>/referrers/<digest> serves the referrers tag sha256-<hex>'s
+index (an empty index where there is none), as a registry with the API would.
 """
 import base64
 import http.client
@@ -55,10 +58,18 @@ class H(http.server.BaseHTTPRequestHandler):
                          f'scope="repository:{"/".join(name)}:pull"')
             return self.send(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}',
                              {"WWW-Authenticate": challenge})
+        path = self.path
+        parts = url.path.split("/referrers/")
+        if len(parts) == 2:
+            path = parts[0] + "/manifests/" + parts[1].replace(":", "-")
         c = http.client.HTTPConnection(upstream, timeout=20)
-        c.request("GET", self.path, headers={"Accept": self.headers.get("Accept", "*/*")})
+        c.request("GET", path, headers={"Accept": self.headers.get("Accept", "*/*")})
         r = c.getresponse()
         body = r.read()
+        if len(parts) == 2 and r.status == 404:
+            return self.send(200, b'{"schemaVersion":2,"mediaType":'
+                             b'"application/vnd.oci.image.index.v1+json","manifests":[]}',
+                             {"Content-Type": "application/vnd.oci.image.index.v1+json"})
         h = {k: r.getheader(k) for k in ("Content-Type", "Docker-Content-Digest") if r.getheader(k)}
         self.send(r.status, body, h)
 
