@@ -165,8 +165,10 @@ Status CollectReferrers(verify::RegistryClient& client, const std::string& diges
   return Status::Ok();
 }
 
-Result<verify::Credentials*> PickCredentials(const Flags& flags, const verify::Reference& ref,
-                                             std::optional<verify::Credentials>* out) {
+// The credentials for `ref`: from --authfile only, else from the first
+// default auth file that names the registry (a missing default file is skipped).
+Status PickCredentials(const Flags& flags, const verify::Reference& ref,
+                       std::optional<verify::Credentials>* out) {
   std::vector<std::string> files = flags.Has("authfile")
                                        ? std::vector<std::string>{flags.Get("authfile")}
                                        : verify::DefaultAuthFiles();
@@ -178,12 +180,13 @@ Result<verify::Credentials*> PickCredentials(const Flags& flags, const verify::R
     }
     MOAT_ASSIGN_OR_RETURN(auto parsed, verify::ParseAuthFile(*text, f));
     *out = verify::FindCredentials(parsed, ref.domain, ref.path);
-    if (*out) return &**out;
+    if (*out) return Status::Ok();
   }
-  return nullptr;
+  return Status::Ok();
 }
 
-// Pulls for one reference; returns how many files were stored.
+// Resolves one reference at its registry, fetches what cosign pushed for its
+// digests and stores it.
 Status PullOne(const std::string& text, const Flags& flags, const shim::Config& config) {
   MOAT_ASSIGN_OR_RETURN(auto ref, verify::ParseNormalizedTagged(text));
   verify::RegistryOptions options;
