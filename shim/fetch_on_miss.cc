@@ -42,8 +42,8 @@ FetchOutcome FetchOnMiss(const Config& config, const std::string& reference) {
   const std::string what = f.moat + " trust pull " + reference;
   const std::string timeout = std::to_string(f.timeout_ms);
   // "--": the reference is never read as a flag.
-  std::vector<std::string> args = {f.moat, "trust", "pull", "--timeout-ms", timeout, "--",
-                                   reference};
+  std::vector<std::string> args = {f.moat,  "trust", "pull",   "--timeout-ms",
+                                   timeout, "--",    reference};
   // Only what the CLI needs: the same moat.conf, root's auth files.
   std::vector<std::string> env = {"MOAT_CONFIG=" + config.file, "HOME=/root",
                                   "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"};
