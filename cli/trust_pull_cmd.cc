@@ -12,7 +12,9 @@
 //    vuln predicate about the digest goes to the verdict store;
 //  - referrers (the OCI 1.1 API, else the referrers tag "sha256-<hex>"):
 //    manifests with such layers, and sigstore bundles whose dsseEnvelope is
-//    such an attestation. A bundle with a messageSignature cannot become a
+//    such an attestation. Referrers are dispatched by their layers' media
+//    types, not the index's artifactType (cosign 2.5 lists bundles there as
+//    application/vnd.oci.empty.v1+json). A bundle with a messageSignature cannot become a
 //    containers/image signature (it lacks the payload): refused by name.
 // Storing is not trusting: everything is verified against the policy at
 // every create.
@@ -116,7 +118,8 @@ Status Collect(verify::RegistryClient& client, const verify::ManifestDoc& m,
     } else if (layer.media_type == verify::kDsseLayerType) {
       MOAT_ASSIGN_OR_RETURN(auto env, client.GetBlob(layer, kMaxAttestationBlob));
       AddAttestation(env, digest, lw, found);
-    } else if (layer.media_type == verify::kSigstoreBundleType) {
+    } else if (layer.media_type.rfind("application/vnd.dev.sigstore.bundle", 0) == 0) {
+      // v0.3 ("...bundle.v0.3+json") and the older "...bundle+json;version=0.2".
       MOAT_ASSIGN_OR_RETURN(auto bytes, client.GetBlob(layer, kMaxAttestationBlob));
       MOAT_ASSIGN_OR_RETURN(auto bundle, verify::ReadSigstoreBundle(bytes, lw));
       if (bundle.dsse_envelope.empty()) {
