@@ -22,7 +22,7 @@ const Command kCommands[] = {
     {"explain", moat::cli::RunExplain, "what moat-runtime would decide and write for a bundle"},
     {"run", moat::cli::RunRun, "check and start a bundle hardened, without an engine"},
     {"verify", moat::cli::RunVerify, "what the trust policy says about an image or a bundle"},
-    {"trust", moat::cli::RunTrust, "the local trust store: import signatures"},
+    {"trust", moat::cli::RunTrust, "the local trust store: import or pull signatures"},
     {"profile", moat::cli::RunProfile, "check profile files, show a resolved profile"},
     {"secret", moat::cli::RunSecret, "keys and sealed files for sealed secret stores"},
     {"verdict", moat::cli::RunVerdict, "signed scan verdicts: keygen, import, add, show, check"},

@@ -21,6 +21,7 @@
 #include "verify/common/digest.h"
 #include "verify/common/reference.h"
 #include "verify/signature/lookaside.h"
+#include "verify/signature/lookaside_store.h"
 #include "verify/signature/payload.h"
 #include "verify/signature/registries_d.h"
 #include "verify/signature/sigstore.h"
@@ -93,29 +94,19 @@ int Import(const std::vector<std::string>& args) {
   if (!base.ok()) return Fail(base.error());
   auto target = verify::SignatureDir(base->dir, *ref, digest);
   if (!target.ok()) return Fail(target.error());
-  Status made = MakeDirs(*target, 0755);
-  if (!made.ok()) return Fail(made.error());
-  auto existing = verify::ReadLookasideSignatures(*target);
-  if (!existing.ok()) return Fail(existing.error());
-  auto dirfd = OpenDir(*target);
-  if (!dirfd.ok()) return Fail(dirfd.error());
-
-  size_t next = existing->size() + 1, added = 0;
+  std::vector<std::string> blobs;
+  for (const auto& s : *sigs) blobs.push_back(s.bytes);
+  auto stored = verify::StoreSignatures(*target, blobs);
+  if (!stored.ok()) return Fail(stored.error());
+  size_t added = 0;
   for (size_t i = 0; i < sigs->size(); ++i) {
     const auto& s = (*sigs)[i];
-    bool dup = false;
-    for (const auto& e : *existing) dup = dup || e.bytes == s.bytes;
-    if (dup) {
+    const auto& out = (*stored)[i];
+    if (!out.added) {
       std::printf("%s: already stored (%s)\n", s.path.c_str(), kinds[i].c_str());
       continue;
     }
-    const std::string name = "signature-" + std::to_string(next);
-    const std::string path = verify::SignaturePath(*target, next);
-    Status w = ReplaceFileAt(dirfd->get(), name, s.bytes, nullptr, path);
-    if (!w.ok()) return Fail(w.error());
-    existing->push_back({path, s.bytes});
-    std::printf("%s -> %s (%s)\n", s.path.c_str(), path.c_str(), kinds[i].c_str());
-    ++next;
+    std::printf("%s -> %s (%s)\n", s.path.c_str(), out.path.c_str(), kinds[i].c_str());
     ++added;
   }
   std::printf("imported %zu of %zu signature(s) of %s (%s) into %s [%s]\n", added, sigs->size(),
@@ -127,11 +118,16 @@ int Import(const std::vector<std::string>& args) {
 
 int RunTrust(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::printf("usage: moat trust import DIR --reference REF\n\n%s", kUsage);
+    std::printf(
+        "usage: moat trust import DIR --reference REF\n"
+        "       moat trust pull IMAGE-REF [--authfile F] | --all\n\n%s",
+        kUsage);
     return args.empty() ? kExitUsage : kExitOk;
   }
   if (args[0] == "import") return Import(std::vector<std::string>(args.begin() + 1, args.end()));
-  return Fail("trust: \"" + args[0] + "\": unknown subcommand (import)", kExitUsage);
+  if (args[0] == "pull")
+    return RunTrustPull(std::vector<std::string>(args.begin() + 1, args.end()));
+  return Fail("trust: \"" + args[0] + "\": unknown subcommand (import, pull)", kExitUsage);
 }
 
 }  // namespace moat::cli

@@ -13,6 +13,7 @@ PACKAGES=(
   # build
   build-essential cmake pkg-config
   libyajl-dev libcap-dev libseccomp-dev libmount-dev libssl-dev libgpgme-dev libyaml-dev
+  libcurl4-openssl-dev  # `moat trust pull` only (moat-runtime never links it)
   # unit tests, lint
   catch2 clang clang-tidy clang-format shellcheck
   # fuzzing (scripts/fuzz.sh): libFuzzer and the sanitizer runtimes for clang

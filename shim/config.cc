@@ -24,7 +24,8 @@ Status ReadConfig(const json::Value& doc, Config* c) {
       {"runtime",          "mode",        "profiles_dir",   "default_profile", "audit_log",
        "state_dir",        "policy",      "registries_d",   "docker_root",     "containerd_root",
        "containerd_state", "podman_root", "podman_runroot", "kubelet_root",    "secret_stores",
-       "secret_max_bytes", "verdicts",    "rules",          "exceptions",      "trusted_hints"}));
+       "secret_max_bytes", "verdicts",    "rules",          "exceptions",      "trusted_hints",
+       "fetch_on_miss"}));
   if (doc.Find("runtime") == nullptr)
     return Error{"runtime: missing (the absolute path of runc or crun)"};
   MOAT_TRY(ReadAbsolutePath(doc, "runtime", &c->runtime));
@@ -59,6 +60,20 @@ Status ReadConfig(const json::Value& doc, Config* c) {
     auto verdicts = verify::ParseVerdictConfig(*v, "verdicts");
     if (!verdicts.ok()) return verdicts.error();
     c->verdicts = std::move(verdicts.value());
+  }
+  if (const json::Value* f = doc.Find("fetch_on_miss")) {
+    MOAT_TRY(json::CheckObject(*f, "fetch_on_miss", {"enabled", "timeout_ms", "moat"}));
+    if (const json::Value* e = f->Find("enabled")) {
+      MOAT_ASSIGN_OR_RETURN(c->fetch_on_miss.enabled, json::ReadBool(*e, "fetch_on_miss.enabled"));
+    }
+    if (const json::Value* t = f->Find("timeout_ms")) {
+      MOAT_ASSIGN_OR_RETURN(c->fetch_on_miss.timeout_ms,
+                            json::ReadInt(*t, "fetch_on_miss.timeout_ms", 100, 60000));
+    }
+    if (const json::Value* m = f->Find("moat")) {
+      MOAT_ASSIGN_OR_RETURN(c->fetch_on_miss.moat,
+                            json::ReadAbsolutePath(*m, "fetch_on_miss.moat"));
+    }
   }
   MOAT_TRY(rules::ParseRuleSet(doc, &c->rules));
   if (const json::Value* p = doc.Find("default_profile")) {

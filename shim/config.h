@@ -46,6 +46,15 @@ struct Config {
   secrets::SecretSettings secrets;
   /// Stored scan verdicts an image must have (absent: not checked).
   std::optional<verify::VerdictConfig> verdicts;
+  /// moat.conf `fetch_on_miss` (off by default): at create, when no
+  /// signature is stored for the image and the policy refuses it, run
+  /// `<moat> trust pull REF` (bounded by timeout_ms) and judge again. Any
+  /// failure or timeout leaves the refusal; the audit record names the fetch.
+  struct FetchOnMiss {
+    bool enabled = false;
+    int64_t timeout_ms = 3000;
+    std::string moat = MOAT_BINDIR "/moat";
+  } fetch_on_miss;
   /// Which profile, mode and exceptions apply to which container
   /// (`rules`, `exceptions`, `trusted_hints`; man/moat-rules.5).
   rules::RuleSet rules;

@@ -5,9 +5,11 @@
 #include <optional>
 
 #include "base/time.h"
+#include "shim/fetch_on_miss.h"
 #include "verify/identity/containerd_resolver.h"
 #include "verify/identity/docker_resolver.h"
 #include "verify/identity/podman_resolver.h"
+#include "verify/signature/lookaside.h"
 #include "verify/signature/policy.h"
 #include "verify/signature/registries_d.h"
 
@@ -98,6 +100,24 @@ Status CheckVerdict(const Config& c, ImageVerdict* v) {
   return Status::Ok();
 }
 
+// True when the image has a registry manifest and a name, and no signature
+// is stored for any of its manifests under that name: the case
+// fetch_on_miss is for (a stored signature that fails is not a miss).
+bool NothingStored(const verify::RegistriesD& registries, const verify::ImageIdentity& image) {
+  if (image.used_reference.empty() || image.manifests.empty()) return false;
+  auto ref = verify::ParseNormalizedNamed(image.used_reference);
+  if (!ref.ok()) return false;
+  auto base = registries.LookasideFor(*ref);
+  if (!base.ok()) return false;
+  for (const auto& m : image.manifests) {
+    auto dir = verify::SignatureDir(base->dir, *ref, m.digest);
+    if (!dir.ok()) return false;
+    auto sigs = verify::ReadLookasideSignatures(*dir);
+    if (!sigs.ok() || !sigs->empty()) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<ImageVerdict> CheckImage(const Config& config, const std::string& id,
@@ -119,6 +139,18 @@ Result<ImageVerdict> JudgeImage(const Config& config, Result<verify::ImageIdenti
   v.identity = std::move(resolved.value());
   const verify::ImageIdentity& image = v.identity;
   v.trust = verify::EvaluateTrust(policy, registries, image, config.state_dir + "/cache/gpg");
+  std::string fetch_failure;
+  if (!v.trust.allow && config.fetch_on_miss.enabled && NothingStored(registries, image)) {
+    // Fail closed: only a fetch that succeeded leads to judging again, and
+    // only what the policy then accepts from the store is allowed.
+    FetchOutcome fetched = FetchOnMiss(config, image.used_reference);
+    v.audit.emplace_back("fetch", fetched.summary);
+    if (fetched.ok) {
+      v.trust = verify::EvaluateTrust(policy, registries, image, config.state_dir + "/cache/gpg");
+    } else {
+      fetch_failure = "fetch_on_miss: " + fetched.summary;
+    }
+  }
   const verify::TrustDecision& d = v.trust;
   const std::string what =
       image.config_digest.empty() ? "image of unknown origin" : "image " + image.config_digest;
@@ -135,6 +167,7 @@ Result<ImageVerdict> JudgeImage(const Config& config, Result<verify::ImageIdenti
   if (!d.allow) {
     std::string reasons;
     for (const auto& r : d.reasons) reasons += (reasons.empty() ? "" : "; ") + r;
+    if (!fetch_failure.empty()) reasons += "; " + fetch_failure;
     v.denials.push_back(what + " is not trusted by " + config.policy + ": " + reasons);
   }
   if (config.verdicts) MOAT_TRY(CheckVerdict(config, &v));

@@ -809,7 +809,7 @@ cri_run() {
 # --- a local registry ------------------------------------------------------------
 
 # start_registry DIR: Debian's docker-registry serving on 127.0.0.1 (a free
-# port), storage under DIR; exports REG=127.0.0.1:PORT; stopped on exit.
+# port), storage under DIR; exports REG=127.0.0.1:PORT and REG_PID; stopped on exit.
 start_registry() {
   local dir="$1" try port pid
   mkdir -m 0755 "$dir"
@@ -832,6 +832,7 @@ EOF
       if curl -sf "http://127.0.0.1:$port/v2/" >/dev/null; then
         on_exit "kill $pid 2>/dev/null; wait_gone 10 $pid || kill -KILL $pid 2>/dev/null || true"
         REG="127.0.0.1:$port"
+        REG_PID="$pid"
         return 0
       fi
       sleep 0.2
