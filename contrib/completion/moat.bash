@@ -62,11 +62,22 @@ _moat() {
   if ((i + 1 == COMP_CWORD)); then
     local verbs
     verbs="$("${COMP_WORDS[0]}" "$cmd" --help 2>/dev/null |
-      sed -n -E "s/^(usage: +| +)moat $cmd ([a-z][a-z-]*).*/\2/p" | sort -u)"
+      sed -n -E "s/^(usage: +| +)moat $cmd ([a-z][a-z-]*)( .*)?$/\2/p" | sort -u)"
     if [[ -n "$verbs" ]]; then
       _moat_words "$verbs"
       return 0
     fi
+  fi
+  # moat verify's copies: the transports, then the directory after "dir:" /
+  # "oci:" (bash splits the word at ":", COMP_WORDBREAKS, so cur is the path).
+  if [[ "$cmd" == verify && "$prev" != : && "$prev" != --* ]]; then
+    COMPREPLY=($(compgen -W 'dir: oci:' -- "$cur") $(compgen -f -- "$cur"))
+    compopt -o nospace 2>/dev/null || true
+    return 0
+  fi
+  if [[ "$prev" == : ]] && ((COMP_CWORD >= 2)) && [[ "${COMP_WORDS[COMP_CWORD - 2]}" == dir || "${COMP_WORDS[COMP_CWORD - 2]}" == oci ]]; then
+    COMPREPLY=($(compgen -d -- "$cur"))
+    return 0
   fi
   COMPREPLY=($(compgen -f -- "$cur"))
 }

@@ -50,11 +50,15 @@ mapfile -t cmds < <("$MOAT_CLI" --help | awk '/^Commands:/ {on = 1; next} on && 
 ((${#cmds[@]} > 0)) || fail "moat --help lists no commands"
 want_completion "$MOAT_CLI " "${cmds[@]}"
 want_completion "$MOAT_CLI v" verify
+# moat verify's copies: the transports, then a directory after "dir:" (bash
+# splits the word at ":").
+want_completion "$MOAT_CLI verify " dir: oci:
+want_completion "$MOAT_CLI verify dir : /" /etc
 # Commands with verbs of their own ("moat profile check"): the verbs their
 # --help's usage lines name are offered.
 for c in "${cmds[@]}"; do
   mapfile -t verbs < <("$MOAT_CLI" "$c" --help 2>/dev/null |
-    sed -n -E "s/^(usage: +| +)moat $c ([a-z][a-z-]*).*/\2/p" | sort -u)
+    sed -n -E "s/^(usage: +| +)moat $c ([a-z][a-z-]*)( .*)?$/\2/p" | sort -u)
   ((${#verbs[@]} == 0)) || want_completion "$MOAT_CLI $c " "${verbs[@]}"
 done
 want_completion "$MOAT_CLI --v" --version

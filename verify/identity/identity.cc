@@ -12,6 +12,8 @@ const char* EngineName(Engine e) {
       return "podman";
     case Engine::kOciLayout:
       return "oci-layout";
+    case Engine::kCopy:
+      return "copy";
     case Engine::kUnknown:
       break;
   }

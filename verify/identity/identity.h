@@ -8,7 +8,17 @@
 namespace moat::verify {
 
 /// kOciLayout: an OCI image layout a bundle was unpacked from (`moat run --image`).
-enum class Engine { kUnknown, kDocker, kContainerd, kPodman, kOciLayout };
+/// kCopy: a copy of an image (`skopeo copy … dir:` or an OCI layout) judged by
+/// `moat verify dir:`/`oci:` from its manifests alone, no config blob read.
+enum class Engine { kUnknown, kDocker, kContainerd, kPodman, kOciLayout, kCopy };
+
+/// A signature that came with a copy of an image (a `dir:` copy's signature-N
+/// or <hex>.signature-N), for the manifest it was stored beside.
+struct CopySignature {
+  std::string manifest_digest;  // "sha256:<hex>" of the manifest it was stored with
+  std::string path;             // for messages
+  std::string bytes;
+};
 
 /// A manifest moat holds the exact bytes of, checked: sha256(bytes) == digest
 /// and its config.digest == the image's config digest. For a manifest list /
@@ -45,6 +55,11 @@ struct ImageIdentity {
   std::vector<VerifiedManifest> manifests;
   /// How each fact was established, for the audit record and `moat verify`.
   std::vector<std::string> evidence;
+  /// Set only by the `dir:` copy route: EvaluateTrust then checks
+  /// `copy_signatures` (those stored with each manifest) and never reads the
+  /// lookaside. Never set on the create path.
+  bool own_signatures = false;
+  std::vector<CopySignature> copy_signatures;
 };
 
 const char* EngineName(Engine e);

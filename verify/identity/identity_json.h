@@ -38,6 +38,17 @@ inline json::Value IdentityJson(const verify::ImageIdentity& id, bool with_bytes
   }
   out.Set("manifests", std::move(manifests));
   out.Set("evidence", StringArray(id.evidence));
+  if (id.own_signatures) {
+    // moat verify dir: only: the copy's signature files that were checked.
+    Value sigs = Value::Array();
+    for (const auto& s : id.copy_signatures) {
+      Value v = Value::Object();
+      v.Set("path", Value::String(s.path));
+      v.Set("manifest", Value::String(s.manifest_digest));
+      sigs.Append(std::move(v));
+    }
+    out.Set("copy_signatures", std::move(sigs));
+  }
   return out;
 }
 

@@ -26,20 +26,22 @@ Result<docker::Blob> ReadBlob(const docker::Tree& t, const std::string& digest, 
   return docker::Blob{digest, std::move(bytes.value()), t.Display(rel), t.path()};
 }
 
-/// The descriptor of index.json that `ref` names.
-Result<std::string> FindManifest(const docker::Tree& t, const std::string& ref) {
-  const std::string file = t.Display("index.json");
-  MOAT_ASSIGN_OR_RETURN(auto text, t.Read("index.json", kMaxIndex));
+}  // namespace
+
+Result<std::string> SelectOciIndexManifest(std::string_view text, const std::string& file,
+                                           const std::string& ref) {
   json::Limits limits;
   limits.max_bytes = kMaxIndex;
   auto doc = json::Parse(text, limits);
   if (!doc.ok()) return doc.error().Wrap(file);
+  if (!doc->is_object()) return Error{file + ": not a JSON object"};
   const json::Value* ms = doc->Find("manifests");
   if (ms == nullptr || !ms->is_array()) return Error{file + ": manifests: missing or not an array"};
   std::vector<std::string> found;
   for (size_t i = 0; i < ms->items().size(); ++i) {
     const json::Value& m = ms->items()[i];
     const std::string path = file + ": " + json::Index("manifests", i);
+    if (!m.is_object()) return Error{path + ": not an object"};
     const json::Value* d = m.Find("digest");
     if (d == nullptr) return Error{path + ".digest: missing"};
     MOAT_ASSIGN_OR_RETURN(auto digest, json::ReadString(*d, path + ".digest"));
@@ -49,12 +51,10 @@ Result<std::string> FindManifest(const docker::Tree& t, const std::string& ref) 
       found.push_back(digest);
   }
   if (found.size() == 1) return found[0];
-  if (found.empty()) return Error{file + ": no manifest named " + json::Quote(ref)};
-  return Error{file + ": " + std::to_string(found.size()) + " manifests" +
+  if (found.empty()) return Error{file + ": manifests: no manifest named " + json::Quote(ref)};
+  return Error{file + ": manifests: " + std::to_string(found.size()) + " manifests" +
                (ref.empty() ? " (name one)" : " named " + json::Quote(ref))};
 }
-
-}  // namespace
 
 Result<ImageIdentity> ResolveOciLayout(const std::string& dir, const std::string& ref,
                                        uid_t owner) {
@@ -63,7 +63,8 @@ Result<ImageIdentity> ResolveOciLayout(const std::string& dir, const std::string
   ImageIdentity id;
   id.engine = Engine::kOciLayout;
   MOAT_ASSIGN_OR_RETURN(auto layout, t.Read("oci-layout", 4096));
-  MOAT_ASSIGN_OR_RETURN(auto digest, FindManifest(t, ref));
+  MOAT_ASSIGN_OR_RETURN(auto index, t.Read("index.json", kMaxIndex));
+  MOAT_ASSIGN_OR_RETURN(auto digest, SelectOciIndexManifest(index, t.Display("index.json"), ref));
   id.evidence.push_back("index.json names " + digest + (ref.empty() ? "" : " as " + ref));
 
   // The config, through an index if the name points at one.

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 #include "verify/identity/identity.h"
@@ -23,6 +24,13 @@ namespace moat::verify {
 /// a tag or digest ("registry.example/app:1"); a bare tag ("1.0", as
 /// image-layout suggests) names no repository, so only the policy's default
 /// scope can then accept the image.
+/// The digest of the one manifest descriptor of index.json (`text`, named
+/// `file` in errors) that `ref` names by its org.opencontainers.image.ref.name
+/// annotation; `ref` empty: index.json must hold exactly one. Each digest read
+/// must be a string; the result is not checked further (callers read the blob).
+Result<std::string> SelectOciIndexManifest(std::string_view text, const std::string& file,
+                                           const std::string& ref);
+
 Result<ImageIdentity> ResolveOciLayout(const std::string& dir, const std::string& ref,
                                        uid_t owner = 0);
 

@@ -118,14 +118,25 @@ Result<TrustSigner> CheckSigned(const Requirement& req, const Reference& ref,
         "no registry manifest of this image is on the host (loaded, imported or built "
         "locally): no signature can cover it"};
   }
-  MOAT_ASSIGN_OR_RETURN(auto base, registries.LookasideFor(ref));
   std::unique_ptr<GpgVerifier> gpg;
   std::string last = "no signatures stored";
   for (const auto& m : image.manifests) {
-    MOAT_ASSIGN_OR_RETURN(auto dir, SignatureDir(base.dir, ref, m.digest));
-    MOAT_ASSIGN_OR_RETURN(auto sigs, ReadLookasideSignatures(dir));
+    std::vector<StoredSignature> sigs;
+    std::string where;
+    if (image.own_signatures) {
+      // A copy's own signatures (moat verify dir:): those stored with this
+      // manifest, and no others.
+      for (const auto& c : image.copy_signatures) {
+        if (c.manifest_digest == m.digest) sigs.push_back(StoredSignature{c.path, c.bytes});
+      }
+      where = "the copy for " + m.digest;
+    } else {
+      MOAT_ASSIGN_OR_RETURN(auto base, registries.LookasideFor(ref));
+      MOAT_ASSIGN_OR_RETURN(where, SignatureDir(base.dir, ref, m.digest));
+      MOAT_ASSIGN_OR_RETURN(sigs, ReadLookasideSignatures(where));
+    }
     if (sigs.empty()) {
-      last = "no signatures in " + dir;
+      last = "no signatures in " + where;
       continue;
     }
     for (const auto& s : sigs) {

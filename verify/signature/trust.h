@@ -47,7 +47,10 @@ struct TrustDecision {
 /// signedBy needs a GPG simple signature, sigstoreSigned a sigstore signature,
 /// stored in the lookaside directory registries.d gives for that name, over a
 /// manifest of this image (ImageIdentity::manifests), whose claimed identity
-/// the requirement's signedIdentity accepts for that name.
+/// the requirement's signedIdentity accepts for that name. With
+/// image.own_signatures (only `moat verify dir:` sets it), the signatures are
+/// image.copy_signatures stored with each manifest instead, and the lookaside
+/// is not read.
 /// `cache_dir` (may be empty) keeps GPG verification results between calls.
 TrustDecision EvaluateTrust(const Policy& policy, const RegistriesD& registries,
                             const ImageIdentity& image, const std::string& cache_dir = "");
