@@ -173,14 +173,11 @@ bool MatchesHostname(X509* leaf, const std::string& host) {
 
 Result<PublicKey> LeafPublicKey(X509* leaf, const std::string& what) {
   EVP_PKEY* key = X509_get0_pubkey(leaf);
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (key == nullptr || !bio || PEM_write_bio_PUBKEY(bio.get(), key) != 1) {
+  if (key == nullptr || EVP_PKEY_up_ref(key) != 1) {
     ERR_clear_error();
     return Error{what + ": unusable public key"};
   }
-  char* p = nullptr;
-  const long n = BIO_get_mem_data(bio.get(), &p);
-  return PublicKey::FromPem(std::string_view(p, static_cast<size_t>(n)), what);
+  return PublicKey::FromKey(EvpPkeyPtr(key), what);
 }
 
 bool ValidAt(X509* cert, time_t t) {
@@ -198,8 +195,25 @@ Result<std::vector<X509Ptr>> ChainIntermediates(const std::string* chain_pem,
                                                 const std::string& what) {
   std::vector<X509Ptr> out;
   if (chain_pem == nullptr || chain_pem->empty()) return out;
-  MOAT_ASSIGN_OR_RETURN(out, ParseCertificatesPem(*chain_pem, what));
-  out.pop_back();
+  if (chain_pem->size() > (1u << 20)) return Error{what + ": too large"};
+  BioPtr bio(BIO_new_mem_buf(chain_pem->data(), static_cast<int>(chain_pem->size())));
+  if (!bio) return Error{what + ": out of memory"};
+  // Every block is checked to be a CERTIFICATE, but the last one (the root,
+  // never trusted from a signature) is not decoded: decoding is the costly part.
+  std::optional<PemBlock> pending;
+  for (;;) {
+    MOAT_ASSIGN_OR_RETURN(auto block, NextBlock(bio.get(), what));
+    if (!block) break;
+    if (block->type != "CERTIFICATE") {
+      return Error{what + ": unexpected PEM block type " + block->type};
+    }
+    if (pending) {
+      MOAT_ASSIGN_OR_RETURN(auto cert, ParseDer(pending->der, what));
+      out.push_back(std::move(cert));
+    }
+    pending = std::move(block);
+  }
+  if (!pending) return Error{what + ": no certificate found"};
   return out;
 }
 

@@ -2,6 +2,10 @@
 
 #include <optional>
 
+#include "base/json.h"
+#include "base/json_read.h"
+#include "verify/common/base64.h"
+#include "verify/common/digest.h"
 #include "verify/signature/cert.h"
 #include "verify/signature/fulcio.h"
 #include "verify/signature/rekor.h"
@@ -87,18 +91,58 @@ Result<SignaturePayload> ByPki(const Requirement& req, const SigstoreSignature& 
 
 }  // namespace
 
+std::string KeylessCacheKey(const Requirement& req, const SigstoreSignature& sig) {
+  std::string m = "moat-keyless-v1\n";
+  auto add = [&m](std::string_view field) { m += DigestOf(field) + "\n"; };
+  add(req.fulcio.ca_pem);
+  add(req.fulcio.oidc_issuer);
+  add(req.fulcio.subject_email);
+  m += std::to_string(req.rekor_keys.size()) + "\n";
+  for (const auto& k : req.rekor_keys) add(k.bytes);
+  add(sig.mime_type);
+  add(sig.payload);
+  for (const auto& [k, v] : sig.annotations) {
+    add(k);
+    add(v);
+  }
+  const std::string d = DigestOf(m);
+  return d.substr(d.find(':') + 1);
+}
+
 Result<SignaturePayload> VerifySigstoreRequirement(const Requirement& req,
                                                    const SigstoreSignature& sig,
-                                                   const std::string& display,
-                                                   std::string* signer) {
+                                                   const std::string& display, std::string* signer,
+                                                   const VerifyCache* cache) {
   if (!sig.IsSignature()) {
-    return Error{display + ": mimeType \"" + sig.mime_type + "\" is not a signature"};
+    return Error{display + ": mimeType " + json::Quote(sig.mime_type) + " is not a signature"};
   }
   switch (req.key_source) {
     case SigstoreKeySource::kPublicKeys:
       return ByPublicKeys(req, sig, display, signer);
-    case SigstoreKeySource::kFulcio:
-      return ByFulcio(req, sig, display, signer);
+    case SigstoreKeySource::kFulcio: {
+      std::string key;
+      if (cache != nullptr) {
+        key = KeylessCacheKey(req, sig);
+        if (auto hit = cache->Get(key, 1u << 20)) {
+          auto doc = json::Parse(*hit);
+          const json::Value* s = doc.ok() ? doc->Find("signer") : nullptr;
+          const json::Value* p = doc.ok() ? doc->Find("payload") : nullptr;
+          if (s != nullptr && s->is_string() && p != nullptr && p->is_string() &&
+              DecodeBase64(p->text()).ok() && *DecodeBase64(p->text()) == sig.payload) {
+            *signer = s->text();
+            return ParsePayload(sig.payload, PayloadKind::kCosign, display + ": payload");
+          }
+        }
+      }
+      auto r = ByFulcio(req, sig, display, signer);
+      if (r.ok() && cache != nullptr) {
+        json::Value doc = json::Value::Object();
+        doc.Set("signer", json::Value::String(*signer));
+        doc.Set("payload", json::Value::String(EncodeBase64(sig.payload)));
+        cache->Put(key, json::Serialize(doc));
+      }
+      return r;
+    }
     case SigstoreKeySource::kPki:
       return ByPki(req, sig, display, signer);
   }

@@ -9,6 +9,7 @@
 #include "verify/signature/payload.h"
 #include "verify/signature/policy.h"
 #include "verify/signature/sigstore.h"
+#include "verify/signature/verify_cache.h"
 
 namespace moat::verify {
 
@@ -19,8 +20,18 @@ namespace moat::verify {
 /// the key's source ("/etc/pki/cosign.pub", "keyData"), "<source>+rekor",
 /// "fulcio:<oidcIssuer>/<subjectEmail>" or "pki:<caRoots source>/<subject>".
 /// Errors: "<display>: fulcio: ...", "<display>: rekor SET: ...".
+///
+/// `cache` (may be null) keeps fulcio results: a fulcio verification does
+/// not depend on the current time (the certificate is judged at the Rekor
+/// integrated time) and there is no revocation, so the answer is a function
+/// of the policy material (CA, issuer, email, Rekor keys) and the signature,
+/// all of which make the cache key. pki (judged now) is never cached.
 Result<SignaturePayload> VerifySigstoreRequirement(const Requirement& req,
                                                    const SigstoreSignature& sig,
-                                                   const std::string& display, std::string* signer);
+                                                   const std::string& display, std::string* signer,
+                                                   const VerifyCache* cache = nullptr);
+
+/// The cache key of a fulcio verification (hex).
+std::string KeylessCacheKey(const Requirement& req, const SigstoreSignature& sig);
 
 }  // namespace moat::verify

@@ -83,7 +83,8 @@ Result<TrustSigner> CheckOne(const Requirement& req, const Reference& ref,
       return Error{stored.path + ": a GPG signature, and sigstoreSigned needs a sigstore one"};
     }
     MOAT_ASSIGN_OR_RETURN(auto sig, ParseSigstoreJson(blob.data, stored.path));
-    MOAT_ASSIGN_OR_RETURN(payload, VerifySigstoreRequirement(req, sig, stored.path, &signer.key));
+    MOAT_ASSIGN_OR_RETURN(payload,
+                          VerifySigstoreRequirement(req, sig, stored.path, &signer.key, &cache));
   }
   if (payload.docker_manifest_digest != manifest.digest) {
     return Error{stored.path + ": signs manifest " + payload.docker_manifest_digest + ", not " +
