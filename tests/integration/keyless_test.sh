@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154  # P, SIGDIR, now, t0, integrated, FULCIO: set by keyless_setup
 # Keyless sigstore signatures end to end, fully offline: a Fulcio-like CA
 # (root + intermediate), a 10-minute leaf with Fulcio's OIDC issuer extensions,
 # SAN email and code-signing EKU, issued an hour ago (so expired now), a Rekor
