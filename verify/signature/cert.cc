@@ -5,6 +5,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "base/json.h"
 #include "verify/common/openssl_ptr.h"
 
 namespace moat::verify {
@@ -215,6 +216,18 @@ Result<std::vector<X509Ptr>> ChainIntermediates(const std::string* chain_pem,
   }
   if (!pending) return Error{what + ": no certificate found"};
   return out;
+}
+
+std::vector<X509*> RawCerts(const std::vector<X509Ptr>& certs) {
+  std::vector<X509*> out;
+  for (const auto& c : certs) out.push_back(c.get());
+  return out;
+}
+
+std::string QuotedList(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + json::Quote(s);
+  return "[" + out + "]";
 }
 
 }  // namespace moat::verify

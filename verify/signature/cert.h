@@ -68,4 +68,10 @@ std::string ValidityText(X509* cert);
 Result<std::vector<X509Ptr>> ChainIntermediates(const std::string* chain_pem,
                                                 const std::string& what);
 
+/// The raw pointers of `certs`, as VerifyChain takes them.
+std::vector<X509*> RawCerts(const std::vector<X509Ptr>& certs);
+
+/// ["a", "b"] for messages.
+std::string QuotedList(const std::vector<std::string>& items);
+
 }  // namespace moat::verify

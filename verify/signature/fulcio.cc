@@ -26,24 +26,6 @@ std::string OidText(const ASN1_OBJECT* obj) {
                                                       : std::string();
 }
 
-std::string Join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + json::Quote(s);
-  return "[" + out + "]";
-}
-
-Result<std::vector<X509Ptr>> Intermediates(const std::string* chain_pem, const char* who) {
-  auto chain = ChainIntermediates(chain_pem, std::string(who) + ": chain annotation");
-  if (!chain.ok()) return chain.error();
-  return std::move(chain.value());
-}
-
-std::vector<X509*> Raw(const std::vector<X509Ptr>& v) {
-  std::vector<X509*> out;
-  for (const auto& c : v) out.push_back(c.get());
-  return out;
-}
-
 }  // namespace
 
 Result<std::string> FulcioIssuer(X509* leaf) {
@@ -86,13 +68,13 @@ Result<PublicKey> VerifyFulcioCertificate(const FulcioTrust& trust, const std::s
   if (!leaf.ok()) return fail(leaf.error());
   auto roots = ParseCertificatesPem(trust.ca_pem, trust.ca_source);
   if (!roots.ok()) return fail(roots.error());
-  MOAT_ASSIGN_OR_RETURN(auto inter, Intermediates(chain_pem, "fulcio"));
+  MOAT_ASSIGN_OR_RETURN(auto inter, ChainIntermediates(chain_pem, "fulcio: chain annotation"));
   const auto at = static_cast<time_t>(integrated_time);
   if (!ValidAt(leaf->get(), at)) {
     return Error{"fulcio: Rekor integrated time " + std::to_string(integrated_time) +
                  " is outside the certificate's validity (" + ValidityText(leaf->get()) + ")"};
   }
-  Status chain = VerifyChain(leaf->get(), Raw(*roots), Raw(inter), at);
+  Status chain = VerifyChain(leaf->get(), RawCerts(*roots), RawCerts(inter), at);
   if (!chain.ok()) return fail(chain.error().Wrap("at the Rekor integrated time"));
   Status eku = CheckCodeSigning(leaf->get());
   if (!eku.ok()) return fail(eku.error());
@@ -105,43 +87,8 @@ Result<PublicKey> VerifyFulcioCertificate(const FulcioTrust& trust, const std::s
   const auto emails = SanEmails(leaf->get());
   if (std::find(emails.begin(), emails.end(), trust.subject_email) == emails.end()) {
     return Error{"fulcio: subjectEmail " + json::Quote(trust.subject_email) +
-                 " is not among the certificate's emails " + Join(emails)};
+                 " is not among the certificate's emails " + QuotedList(emails)};
   }
-  auto key = LeafPublicKey(leaf->get(), "certificate annotation");
-  if (!key.ok()) return fail(key.error());
-  return std::move(key.value());
-}
-
-Result<PublicKey> VerifyPkiCertificate(const PkiTrust& trust, const std::string& leaf_pem,
-                                       const std::string* chain_pem) {
-  const auto fail = [](const Error& e) { return e.Wrap("pki"); };
-  auto leaf = ParseLeafPem(leaf_pem, "certificate annotation");
-  if (!leaf.ok()) return fail(leaf.error());
-  auto roots = ParseCertificatesPem(trust.roots_pem, trust.roots_source);
-  if (!roots.ok()) return fail(roots.error());
-  std::vector<X509Ptr> inter;
-  if (!trust.intermediates_pem.empty()) {
-    auto configured = ParseCertificatesPem(trust.intermediates_pem, trust.intermediates_source);
-    if (!configured.ok()) return fail(configured.error());
-    inter = std::move(configured.value());
-  }
-  MOAT_ASSIGN_OR_RETURN(auto from_sig, Intermediates(chain_pem, "pki"));
-  for (auto& c : from_sig) inter.push_back(std::move(c));
-  if (!trust.subject_email.empty()) {
-    const auto emails = SanEmails(leaf->get());
-    if (std::find(emails.begin(), emails.end(), trust.subject_email) == emails.end()) {
-      return Error{"pki: subjectEmail " + json::Quote(trust.subject_email) +
-                   " is not among the certificate's emails " + Join(emails)};
-    }
-  }
-  if (!trust.subject_hostname.empty() && !MatchesHostname(leaf->get(), trust.subject_hostname)) {
-    return Error{"pki: subjectHostname " + json::Quote(trust.subject_hostname) +
-                 " does not match the certificate"};
-  }
-  Status chain = VerifyChain(leaf->get(), Raw(*roots), Raw(inter), std::nullopt);
-  if (!chain.ok()) return fail(chain.error());
-  Status eku = CheckCodeSigning(leaf->get());
-  if (!eku.ok()) return fail(eku.error());
   auto key = LeafPublicKey(leaf->get(), "certificate annotation");
   if (!key.ok()) return fail(key.error());
   return std::move(key.value());

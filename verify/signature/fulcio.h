@@ -1,5 +1,5 @@
-// Keyless (Fulcio) and X.509 (pki) sigstore signatures, verified offline as
-// containers/image does (signature/fulcio_cert.go, pki_cert.go).
+// Keyless (Fulcio) sigstore signatures, verified offline as containers/image
+// does (signature/fulcio_cert.go).
 #pragma once
 
 #include <cstdint>
@@ -25,12 +25,5 @@ Result<std::string> FulcioIssuer(X509* leaf);
 /// leaf's key. Errors: "fulcio: certificate chain: ...", "fulcio: OIDC issuer ...".
 Result<PublicKey> VerifyFulcioCertificate(const FulcioTrust& trust, const std::string& leaf_pem,
                                           const std::string* chain_pem, int64_t integrated_time);
-
-/// pki: the leaf chains to caRoots through caIntermediates and the chain
-/// annotation's intermediates, now (as containers/image: no Rekor time);
-/// code-signing EKU; subjectEmail a SAN email and subjectHostname matching
-/// the SAN, each when configured. Errors: "pki: ...".
-Result<PublicKey> VerifyPkiCertificate(const PkiTrust& trust, const std::string& leaf_pem,
-                                       const std::string* chain_pem);
 
 }  // namespace moat::verify

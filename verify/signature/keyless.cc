@@ -8,6 +8,7 @@
 #include "verify/common/digest.h"
 #include "verify/signature/cert.h"
 #include "verify/signature/fulcio.h"
+#include "verify/signature/pki.h"
 #include "verify/signature/rekor.h"
 
 namespace moat::verify {

@@ -10,6 +10,7 @@
 #include "tests/unit/verify/signature/keyless_material.h"
 #include "verify/common/base64.h"
 #include "verify/signature/fulcio.h"
+#include "verify/signature/pki.h"
 #include "verify/signature/rekor.h"
 
 using moat::testing::CertPem;
