@@ -129,6 +129,16 @@ Status VerifyChain(X509* leaf, const std::vector<X509*>& roots,
     return Error{std::string("certificate chain: ") +
                  X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()))};
   }
+  // Go's VerifyOptions{KeyUsages: CodeSigning} checks every certificate of
+  // the chain that restricts its usage, the leaf, intermediates and root alike.
+  STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
+  for (int i = 0; chain != nullptr && i < sk_X509_num(chain); ++i) {
+    Status eku = CheckCodeSigning(sk_X509_value(chain, i));
+    if (!eku.ok()) {
+      return eku.error().Wrap(i == 0 ? std::string("certificate")
+                                     : "certificate chain: certificate " + std::to_string(i));
+    }
+  }
   return Status::Ok();
 }
 

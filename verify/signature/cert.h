@@ -38,7 +38,9 @@ Result<std::string> PemBlockDer(std::string_view pem, const std::string& what);
 
 /// Verifies that `leaf` chains to one of `roots` (trust anchors, as Go's
 /// CertPool: any of them may end the chain) through `intermediates`
-/// (untrusted), at time `at`, or now. Error: "certificate chain: <reason>".
+/// (untrusted), at time `at`, or now, and that every certificate of the chain
+/// allows code signing (CheckCodeSigning; Go checks the whole chain).
+/// Errors: "certificate chain: <reason>", "certificate: extended key usage: ...".
 Status VerifyChain(X509* leaf, const std::vector<X509*>& roots,
                    const std::vector<X509*>& intermediates, std::optional<time_t> at);
 

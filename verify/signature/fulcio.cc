@@ -76,8 +76,6 @@ Result<PublicKey> VerifyFulcioCertificate(const FulcioTrust& trust, const std::s
   }
   Status chain = VerifyChain(leaf->get(), RawCerts(*roots), RawCerts(inter), at);
   if (!chain.ok()) return fail(chain.error().Wrap("at the Rekor integrated time"));
-  Status eku = CheckCodeSigning(leaf->get());
-  if (!eku.ok()) return fail(eku.error());
   auto issuer = FulcioIssuer(leaf->get());
   if (!issuer.ok()) return fail(issuer.error());
   if (*issuer != trust.oidc_issuer) {

@@ -35,8 +35,6 @@ Result<PublicKey> VerifyPkiCertificate(const PkiTrust& trust, const std::string&
   }
   Status chain = VerifyChain(leaf->get(), RawCerts(*roots), RawCerts(inter), std::nullopt);
   if (!chain.ok()) return fail(chain.error());
-  Status eku = CheckCodeSigning(leaf->get());
-  if (!eku.ok()) return fail(eku.error());
   auto key = LeafPublicKey(leaf->get(), "certificate annotation");
   if (!key.ok()) return fail(key.error());
   return std::move(key.value());

@@ -88,6 +88,7 @@ verify::X509Ptr MakeCert(const CertSpec& spec, EVP_PKEY* subject, X509* issuer_c
     AddExt(cert.get(), issuer, NID_basic_constraints, "critical,CA:TRUE");
     AddExt(cert.get(), issuer, NID_key_usage, "critical,keyCertSign,cRLSign");
     AddExt(cert.get(), issuer, NID_subject_key_identifier, "hash");
+    if (!spec.ca_eku.empty()) AddExt(cert.get(), issuer, NID_ext_key_usage, spec.ca_eku);
   } else {
     AddExt(cert.get(), issuer, NID_key_usage, "critical,digitalSignature");
     if (!spec.eku.empty()) AddExt(cert.get(), issuer, NID_ext_key_usage, spec.eku);

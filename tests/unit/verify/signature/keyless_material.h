@@ -33,6 +33,7 @@ struct CertSpec {
   std::string email;                // SAN email
   std::string dns;                  // SAN DNS name
   std::string eku = "codeSigning";  // "" for none
+  std::string ca_eku;               // a CA's extendedKeyUsage, "" for none
   std::string issuer_v1;            // 1.3.6.1.4.1.57264.1.1 raw, "" for none
   std::string issuer_v2;            // 1.3.6.1.4.1.57264.1.8 UTF8String, "" for none
 };

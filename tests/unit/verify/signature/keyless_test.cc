@@ -241,7 +241,18 @@ TEST_CASE("keyless: each failed check is named", "[verify][keyless]") {
     auto s = w.Signature(
         leaf.get(),
         w.Bundle(HashedRekordBody(w.sig, CertPem(leaf.get()), w.payload), w.integrated));
-    CHECK_THAT(Fails(w.Fulcio(), s), Catch::Contains("fulcio: extended key usage: no codeSigning"));
+    CHECK_THAT(Fails(w.Fulcio(), s),
+               Catch::Contains("fulcio: at the Rekor integrated time: certificate: extended key "
+                               "usage: no codeSigning"));
+  }
+  SECTION("an intermediate restricted to another usage") {
+    CertSpec ca = moat::testing::CaSpec("intermediate", w.now - 365 * 86400, w.now + 86400);
+    ca.ca_eku = "serverAuth";
+    w.inter = MakeCert(ca, w.inter_key.key.get(), w.root.get(), w.root_key.key.get());
+    w.leaf = w.Leaf(w.LeafSpec());
+    CHECK_THAT(Fails(w.Fulcio(), w.Good()),
+               Catch::Contains("certificate chain: certificate 1: extended key usage: no "
+                               "codeSigning"));
   }
   SECTION("missing bundle annotation") {
     CHECK_THAT(Fails(w.Fulcio(), w.Signature(w.leaf.get(), "")),
