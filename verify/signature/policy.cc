@@ -126,16 +126,17 @@ Status ReadKeys(const Value& obj, const std::string& path, const Ctx& ctx,
   const std::string_view key = present[0];
   const Value& v = *obj.Find(key);
   const std::string field = Field(path, key);
-  if (key == "keyPath") {
+  // keyPath, rekorPublicKeyPath; keyData, rekorPublicKeyData; then the plurals.
+  if (key.ends_with("Path")) {
     MOAT_ASSIGN_OR_RETURN(auto file, json::ReadString(v, field));
     return ReadKeyFile(file, field, ctx, keys);
   }
-  if (key == "keyData") return ReadKeyData(v, field, keys, "keyData");
+  if (key.ends_with("Data")) return ReadKeyData(v, field, keys, std::string(key));
   MOAT_TRY(json::ExpectType(v, Type::kArray, field));
   if (v.items().empty()) return Error{field + ": must not be empty"};
   for (size_t i = 0; i < v.items().size(); ++i) {
     const std::string item = Index(field, i);
-    if (key == "keyPaths") {
+    if (key.ends_with("Paths")) {
       MOAT_ASSIGN_OR_RETURN(auto file, json::ReadString(v.items()[i], item));
       MOAT_TRY(ReadKeyFile(file, item, ctx, keys));
     } else {
@@ -211,6 +212,127 @@ Status ParseOptionalIdentity(const Value& v, const std::string& path, SignedIden
   return Status::Ok();
 }
 
+// A …Path / …Data pair naming one blob of PEM certificates (fulcio's caPath/
+// caData, pki's caRoots*/caIntermediates*). Both present is an error; neither
+// is one when `required`.
+Status ReadBlobPair(const Value& obj, const std::string& path, std::string_view path_key,
+                    std::string_view data_key, bool required, const Ctx& ctx, std::string* source,
+                    std::string* bytes) {
+  const Value* pv = obj.Find(path_key);
+  const Value* dv = obj.Find(data_key);
+  if (pv != nullptr && dv != nullptr) {
+    return Error{path + ": " + std::string(path_key) + " and " + std::string(data_key) +
+                 " cannot be used simultaneously"};
+  }
+  if (pv == nullptr && dv == nullptr) {
+    if (!required) return Status::Ok();
+    return Error{path + ": one of " + std::string(path_key) + " and " + std::string(data_key) +
+                 " must be specified"};
+  }
+  std::vector<TrustedKey> got;
+  if (pv != nullptr) {
+    const std::string field = Field(path, path_key);
+    MOAT_ASSIGN_OR_RETURN(auto file, json::ReadString(*pv, field));
+    MOAT_TRY(ReadKeyFile(file, field, ctx, &got));
+  } else {
+    MOAT_TRY(ReadKeyData(*dv, Field(path, data_key), &got, Field(path, data_key)));
+  }
+  *source = got[0].source;
+  *bytes = std::move(got[0].bytes);
+  return Status::Ok();
+}
+
+Result<std::string> ReadOptionalNonEmpty(const Value& obj, std::string_view key,
+                                         const std::string& path) {
+  const Value* v = obj.Find(key);
+  if (v == nullptr) return std::string();
+  MOAT_ASSIGN_OR_RETURN(auto s, json::ReadString(*v, Field(path, key)));
+  if (s.empty()) return Error{Field(path, key) + ": must not be empty"};
+  return s;
+}
+
+Status ParseFulcio(const Value& v, const std::string& path, const Ctx& ctx, FulcioTrust* out) {
+  MOAT_TRY(json::ExpectType(v, Type::kObject, path));
+  MOAT_TRY(json::CheckObject(v, path, {"caPath", "caData", "oidcIssuer", "subjectEmail"}));
+  MOAT_TRY(ReadBlobPair(v, path, "caPath", "caData", true, ctx, &out->ca_source, &out->ca_pem));
+  MOAT_ASSIGN_OR_RETURN(out->oidc_issuer, ReadOptionalNonEmpty(v, "oidcIssuer", path));
+  if (out->oidc_issuer.empty()) return Error{Field(path, "oidcIssuer") + ": not specified"};
+  MOAT_ASSIGN_OR_RETURN(out->subject_email, ReadOptionalNonEmpty(v, "subjectEmail", path));
+  if (out->subject_email.empty()) return Error{Field(path, "subjectEmail") + ": not specified"};
+  return Status::Ok();
+}
+
+Status ParsePki(const Value& v, const std::string& path, const Ctx& ctx, PkiTrust* out) {
+  MOAT_TRY(json::ExpectType(v, Type::kObject, path));
+  MOAT_TRY(json::CheckObject(v, path,
+                             {"caRootsPath", "caRootsData", "caIntermediatesPath",
+                              "caIntermediatesData", "subjectEmail", "subjectHostname"}));
+  MOAT_TRY(ReadBlobPair(v, path, "caRootsPath", "caRootsData", true, ctx, &out->roots_source,
+                        &out->roots_pem));
+  MOAT_TRY(ReadBlobPair(v, path, "caIntermediatesPath", "caIntermediatesData", false, ctx,
+                        &out->intermediates_source, &out->intermediates_pem));
+  MOAT_ASSIGN_OR_RETURN(out->subject_email, ReadOptionalNonEmpty(v, "subjectEmail", path));
+  MOAT_ASSIGN_OR_RETURN(out->subject_hostname, ReadOptionalNonEmpty(v, "subjectHostname", path));
+  if (out->subject_email.empty() && out->subject_hostname.empty()) {
+    return Error{path + ": at least one of subjectEmail and subjectHostname must be specified"};
+  }
+  return Status::Ok();
+}
+
+// sigstoreSigned, with containers/image's newPRSigstoreSigned rules.
+Status ParseSigstoreSigned(const Value& v, const std::string& path, const Ctx& ctx,
+                           Requirement* r) {
+  MOAT_TRY(json::CheckObject(
+      v, path,
+      {"type", "keyPath", "keyPaths", "keyData", "keyDatas", "fulcio", "pki", "rekorPublicKeyPath",
+       "rekorPublicKeyPaths", "rekorPublicKeyData", "rekorPublicKeyDatas", "signedIdentity"}));
+  r->type = RequirementType::kSigstoreSigned;
+  MOAT_TRY(ParseOptionalIdentity(v, path, &r->identity));
+  const bool fulcio = v.Find("fulcio") != nullptr;
+  const bool pki = v.Find("pki") != nullptr;
+  std::string found;
+  for (std::string_view k : {"keyPath", "keyPaths", "keyData", "keyDatas", "fulcio", "pki"}) {
+    if (v.Find(k) != nullptr) found += (found.empty() ? "" : " and ") + std::string(k);
+  }
+  if (found.empty() || found.find(" and ") != std::string::npos) {
+    return Error{path +
+                 ": exactly one of keyPath, keyPaths, keyData, keyDatas, fulcio and pki must be "
+                 "present, found " +
+                 (found.empty() ? "none" : found)};
+  }
+  std::string rekor;
+  for (std::string_view k :
+       {"rekorPublicKeyPath", "rekorPublicKeyPaths", "rekorPublicKeyData", "rekorPublicKeyDatas"}) {
+    if (v.Find(k) != nullptr) rekor += (rekor.empty() ? "" : " and ") + std::string(k);
+  }
+  if (rekor.find(" and ") != std::string::npos) {
+    return Error{path +
+                 ": at most one of rekorPublicKeyPath, rekorPublicKeyPaths, rekorPublicKeyData "
+                 "and rekorPublicKeyDatas may be present, found " +
+                 rekor};
+  }
+  if (fulcio && rekor.empty()) {
+    return Error{Field(path, "fulcio") +
+                 ": requires one of rekorPublicKeyPath, rekorPublicKeyPaths, rekorPublicKeyData "
+                 "and rekorPublicKeyDatas"};
+  }
+  if (pki && !rekor.empty()) {
+    return Error{Field(path, rekor) + ": not supported with pki"};
+  }
+  if (!rekor.empty()) {
+    MOAT_TRY(ReadKeys(v, path, ctx, {std::string_view(rekor)}, &r->rekor_keys));
+  }
+  if (fulcio) {
+    r->key_source = SigstoreKeySource::kFulcio;
+    return ParseFulcio(*v.Find("fulcio"), Field(path, "fulcio"), ctx, &r->fulcio);
+  }
+  if (pki) {
+    r->key_source = SigstoreKeySource::kPki;
+    return ParsePki(*v.Find("pki"), Field(path, "pki"), ctx, &r->pki);
+  }
+  return ReadKeys(v, path, ctx, {"keyPath", "keyPaths", "keyData", "keyDatas"}, &r->keys);
+}
+
 Result<Requirement> ParseRequirement(const Value& v, const std::string& path, const Ctx& ctx) {
   MOAT_TRY(json::ExpectType(v, Type::kObject, path));
   MOAT_ASSIGN_OR_RETURN(auto type, ReadRequiredString(v, "type", path));
@@ -238,18 +360,7 @@ Result<Requirement> ParseRequirement(const Value& v, const std::string& path, co
     MOAT_TRY(ParseOptionalIdentity(v, path, &r.identity));
     MOAT_TRY(ReadKeys(v, path, ctx, {"keyPath", "keyPaths", "keyData"}, &r.keys));
   } else if (t == "sigstoreSigned") {
-    for (const auto& [key, unused] : v.members()) {
-      (void)unused;
-      if (key == "fulcio" || key == "pki" || key.rfind("rekorPublicKey", 0) == 0) {
-        return Error{Field(path, key) +
-                     ": not supported by moat (only keyPath, keyPaths, keyData or keyDatas)"};
-      }
-    }
-    MOAT_TRY(json::CheckObject(
-        v, path, {"type", "keyPath", "keyPaths", "keyData", "keyDatas", "signedIdentity"}));
-    r.type = RequirementType::kSigstoreSigned;
-    MOAT_TRY(ParseOptionalIdentity(v, path, &r.identity));
-    MOAT_TRY(ReadKeys(v, path, ctx, {"keyPath", "keyPaths", "keyData", "keyDatas"}, &r.keys));
+    MOAT_TRY(ParseSigstoreSigned(v, path, ctx, &r));
   } else if (t == "signedBaseLayer") {
     MOAT_TRY(json::CheckObject(v, path, {"type", "baseLayerIdentity"}));
     const Value* bli = v.Find("baseLayerIdentity");

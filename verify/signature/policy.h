@@ -10,8 +10,17 @@
 // files are read for `default` and `transports.docker` only, and ForDocker is
 // the only lookup. Scopes of other transports are not validated.
 //
+// sigstoreSigned takes every form containers/image knows, with its rules
+// (signature/policy_config_sigstore.go): exactly one of keyPath, keyPaths,
+// keyData, keyDatas, fulcio and pki; at most one of rekorPublicKeyPath,
+// rekorPublicKeyPaths, rekorPublicKeyData and rekorPublicKeyDatas; fulcio
+// requires one of them and pki refuses them; fulcio needs exactly one of
+// caPath/caData, a non-empty oidcIssuer and subjectEmail; pki needs exactly
+// one of caRootsPath/caRootsData, at most one of caIntermediatesPath/
+// caIntermediatesData, and subjectEmail or subjectHostname. Every *Path is
+// checked as keyPath is (absolute, no symlink, root-owned).
+//
 // moat-specific refusals, each an error naming the field:
-//  - sigstoreSigned "fulcio", "pki" and "rekorPublicKey*" ("not supported by moat");
 //  - signedBy keyType other than "GPGKeys" (containers/image parses
 //    "signedByGPGKeys", "X509Certificates", "signedByX509CAs" but rejects
 //    every image with them);
@@ -74,10 +83,39 @@ struct TrustedKey {
   std::string bytes;
 };
 
+/// sigstoreSigned "fulcio": keyless signatures by a Fulcio-issued certificate.
+struct FulcioTrust {
+  std::string ca_source;  // caPath's path, or "fulcio.caData"
+  std::string ca_pem;     // one or more PEM certificates
+  std::string oidc_issuer;
+  std::string subject_email;
+};
+
+/// sigstoreSigned "pki": signatures by a certificate of a configured X.509 CA.
+struct PkiTrust {
+  std::string roots_source;
+  std::string roots_pem;
+  std::string intermediates_source;  // empty when not configured
+  std::string intermediates_pem;
+  std::string subject_email;     // may be empty (not both)
+  std::string subject_hostname;  // may be empty
+};
+
+/// Where a sigstoreSigned requirement's signing key comes from.
+enum class SigstoreKeySource { kPublicKeys, kFulcio, kPki };
+
 struct Requirement {
   RequirementType type = RequirementType::kReject;
-  /// kSignedBy, kSigstoreSigned: at least one key; a signature by any of them counts.
+  /// kSignedBy, kSigstoreSigned (kPublicKeys): at least one key; a signature
+  /// by any of them counts.
   std::vector<TrustedKey> keys;
+  /// kSigstoreSigned only.
+  SigstoreKeySource key_source = SigstoreKeySource::kPublicKeys;
+  FulcioTrust fulcio;
+  PkiTrust pki;
+  /// rekorPublicKey*: when not empty, a Rekor SET (bundle annotation) by one
+  /// of these ECDSA keys is required. Never empty with kFulcio.
+  std::vector<TrustedKey> rekor_keys;
   /// kSignedBy, kSigstoreSigned: signedIdentity; kSignedBaseLayer: baseLayerIdentity.
   SignedIdentity identity;
   /// Where it was written, for messages: "transports.docker[\"quay.io\"][0]".

@@ -159,6 +159,11 @@ Result<PublicKey> PublicKey::FromPem(std::string_view pem, const std::string& di
     std::string why = DrainOpenSslErrors();
     return Error{display + ": no PEM \"PUBLIC KEY\" found" + (why.empty() ? "" : " (" + why + ")")};
   }
+  return FromKey(std::move(key), display);
+}
+
+Result<PublicKey> PublicKey::FromKey(EvpPkeyPtr key, const std::string& display) {
+  if (!key) return Error{display + ": no key"};
   const int bits = EVP_PKEY_get_bits(key.get());
   switch (EVP_PKEY_get_base_id(key.get())) {
     case EVP_PKEY_EC: {

@@ -86,6 +86,8 @@ class PublicKey {
   /// Reads the first "-----BEGIN PUBLIC KEY-----" (PKIX) block. EC keys must
   /// be on P-256, P-384 or P-521; RSA keys at least 2048 bits.
   static Result<PublicKey> FromPem(std::string_view pem, const std::string& display);
+  /// The same checks on a key already decoded (a certificate's).
+  static Result<PublicKey> FromKey(EvpPkeyPtr key, const std::string& display);
 
   KeyAlgorithm algorithm() const { return algorithm_; }
   EVP_PKEY* get() const { return key_.get(); }

@@ -5,6 +5,7 @@
 
 #include "verify/common/digest.h"
 #include "verify/signature/gpg.h"
+#include "verify/signature/keyless.h"
 #include "verify/signature/lookaside.h"
 #include "verify/signature/payload.h"
 #include "verify/signature/sigstore.h"
@@ -82,19 +83,8 @@ Result<TrustSigner> CheckOne(const Requirement& req, const Reference& ref,
       return Error{stored.path + ": a GPG signature, and sigstoreSigned needs a sigstore one"};
     }
     MOAT_ASSIGN_OR_RETURN(auto sig, ParseSigstoreJson(blob.data, stored.path));
-    std::optional<Error> last;
-    for (const auto& key : req.keys) {
-      MOAT_ASSIGN_OR_RETURN(auto pk, PublicKey::FromPem(key.bytes, key.source));
-      auto p = VerifySigstoreSignature(pk, sig, stored.path);
-      if (p.ok()) {
-        payload = *p;
-        signer.key = key.source;
-        last.reset();
-        break;
-      }
-      last = p.error();
-    }
-    if (last) return *last;
+    MOAT_ASSIGN_OR_RETURN(payload,
+                          VerifySigstoreRequirement(req, sig, stored.path, &signer.key, &cache));
   }
   if (payload.docker_manifest_digest != manifest.digest) {
     return Error{stored.path + ": signs manifest " + payload.docker_manifest_digest + ", not " +

@@ -19,7 +19,9 @@ struct TrustSigner {
   std::string where;
   /// signedBy: the fingerprint of the primary key that signed (upper-case hex).
   /// sigstoreSigned: the key's source as policy.json names it (its file path,
-  /// or "keyData"), the key being root-owned policy material.
+  /// or "keyData"; "+rekor" appended when a Rekor SET was required), the key
+  /// being root-owned policy material; keyless: "fulcio:<oidcIssuer>/<subjectEmail>";
+  /// pki: "pki:<caRoots source>/<subjectEmail>[,<subjectHostname>]".
   std::string key;
   /// The manifest digest the signature covers.
   std::string manifest;

@@ -263,21 +263,69 @@ TEST_CASE("policy: every error names the file and the field", "[verify]") {
       {d(sb + R"("keyData":"QU=D"})"), "default[0].keyData: invalid base64"},
       {d(sb + R"("keyData":"QUJD===="})"), "default[0].keyData: invalid base64"},
       {d(sb + R"("keyData":null})"), "default[0].keyData: expected string, got null"},
+      {d(ss + R"("fulcio":{"caPath":"@DIR@/key.gpg","oidcIssuer":"i","subjectEmail":"e"}})"),
+       "policy.json: default[0].fulcio: requires one of rekorPublicKeyPath"},
+      {d(ss + R"("fulcio":{"caData":"QUJD","oidcIssuer":"i","subjectEmail":"e"},)" + kd +
+         R"(,"rekorPublicKeyData":"QUJD"})"),
+       "default[0]: exactly one of keyPath, keyPaths, keyData, keyDatas, fulcio and pki must be "
+       "present, found keyData and fulcio"},
+      {d(ss + kd + R"(,"pki":{"caRootsData":"QUJD","subjectEmail":"e"}})"),
+       "found keyData and pki"},
+      {d(ss + kd + R"(,"rekorPublicKeyPath":"@DIR@/key.gpg","rekorPublicKeyData":"QUJD"})"),
+       "default[0]: at most one of rekorPublicKeyPath, rekorPublicKeyPaths, rekorPublicKeyData "
+       "and rekorPublicKeyDatas may be present, found rekorPublicKeyPath and rekorPublicKeyData"},
+      {d(ss + R"("pki":{"caRootsData":"QUJD","subjectEmail":"e"},"rekorPublicKeyData":"QUJD"})"),
+       "policy.json: default[0].rekorPublicKeyData: not supported with pki"},
+      {d(ss + kd + R"(,"rekorPublicKeyPath":"r.pub"})"),
+       R"(default[0].rekorPublicKeyPath: "r.pub" must be an absolute path)"},
+      {d(ss + kd + R"(,"rekorPublicKeyPath":"@DIR@/link.gpg"})"),
+       "default[0].rekorPublicKeyPath: @DIR@/link.gpg: is a symbolic link, refused"},
+      {d(ss + kd + R"(,"rekorPublicKeyPaths":[]})"),
+       "default[0].rekorPublicKeyPaths: must not be empty"},
+      {d(ss + kd + R"(,"rekorPublicKeyDatas":["QUJD","!"]})"),
+       "default[0].rekorPublicKeyDatas[1]: invalid base64"},
+      {d(ss + kd + R"(,"rekorPublicKeyData":""})"), "default[0].rekorPublicKeyData: empty key"},
+      {d(ss + R"("fulcio":{"oidcIssuer":"i","subjectEmail":"e"},"rekorPublicKeyData":"QUJD"})"),
+       "default[0].fulcio: one of caPath and caData must be specified"},
       {d(ss +
-         R"("fulcio":{"caPath":"/x","oidcIssuer":"i","subjectEmail":"e"},"rekorPublicKeyPath":"/r"})"),
-       "policy.json: default[0].fulcio: not supported by moat"},
-      {d(ss + kd + R"(,"rekorPublicKeyPath":"/r"})"),
-       "policy.json: default[0].rekorPublicKeyPath: not supported by moat"},
-      {d(ss + kd + R"(,"rekorPublicKeyDatas":["QUJD"]})"),
-       "default[0].rekorPublicKeyDatas: not supported by moat"},
-      {d(ss + R"("pki":{}})"), "policy.json: default[0].pki: not supported by moat"},
+         R"("fulcio":{"caPath":"@DIR@/key.gpg","caData":"QUJD","oidcIssuer":"i","subjectEmail":"e"},"rekorPublicKeyData":"QUJD"})"),
+       "default[0].fulcio: caPath and caData cannot be used simultaneously"},
+      {d(ss + R"("fulcio":{"caData":"QUJD","subjectEmail":"e"},"rekorPublicKeyData":"QUJD"})"),
+       "default[0].fulcio.oidcIssuer: not specified"},
+      {d(ss +
+         R"("fulcio":{"caData":"QUJD","oidcIssuer":"","subjectEmail":"e"},"rekorPublicKeyData":"QUJD"})"),
+       "default[0].fulcio.oidcIssuer: must not be empty"},
+      {d(ss + R"("fulcio":{"caData":"QUJD","oidcIssuer":"i"},"rekorPublicKeyData":"QUJD"})"),
+       "default[0].fulcio.subjectEmail: not specified"},
+      {d(ss +
+         R"("fulcio":{"caPath":"@DIR@/link.gpg","oidcIssuer":"i","subjectEmail":"e"},"rekorPublicKeyData":"QUJD"})"),
+       "default[0].fulcio.caPath: @DIR@/link.gpg: is a symbolic link, refused"},
+      {d(ss +
+         R"("fulcio":{"caData":"QUJD","oidcIssuer":"i","subjectEmail":"e","x":1},"rekorPublicKeyData":"QUJD"})"),
+       "default[0].fulcio.x: unknown key"},
+      {d(ss + R"("fulcio":"x","rekorPublicKeyData":"QUJD"})"),
+       "default[0].fulcio: expected object, got string"},
+      {d(ss + R"("pki":{"subjectEmail":"e"}})"),
+       "default[0].pki: one of caRootsPath and caRootsData must be specified"},
+      {d(ss + R"("pki":{"caRootsData":"QUJD"}})"),
+       "default[0].pki: at least one of subjectEmail and subjectHostname must be specified"},
+      {d(ss +
+         R"("pki":{"caRootsData":"QUJD","caIntermediatesPath":"@DIR@/key.gpg","caIntermediatesData":"QUJD","subjectHostname":"h"}})"),
+       "default[0].pki: caIntermediatesPath and caIntermediatesData cannot be used simultaneously"},
+      {d(ss + R"("pki":{"caRootsPath":"rel","subjectHostname":"h"}})"),
+       R"(default[0].pki.caRootsPath: "rel" must be an absolute path)"},
+      {d(ss +
+         R"("pki":{"caRootsData":"QUJD","caIntermediatesPath":"@DIR@/empty.gpg","subjectHostname":"h"}})"),
+       "default[0].pki.caIntermediatesPath: @DIR@/empty.gpg: empty key file"},
+      {d(ss + R"("pki":{"caRootsData":"QUJD","subjectHostname":"h","subjectEmails":"e"}})"),
+       "default[0].pki.subjectEmails: unknown key"},
       {d(ss + R"("keyDatas":[]})"), "default[0].keyDatas: must not be empty"},
       {d(ss + R"("keyDatas":["QUJD","!"]})"), "default[0].keyDatas[1]: invalid base64"},
       {d(ss + R"("keyType":"GPGKeys",)" + kd + "}"),
        "policy.json: default[0].keyType: unknown key"},
       {d(ss + R"("keyData":"QUJD","keyPaths":["@DIR@/key.gpg"]})"),
-       "exactly one of keyPath, keyPaths, keyData, keyDatas must be present, found keyPaths and "
-       "keyData"},
+       "exactly one of keyPath, keyPaths, keyData, keyDatas, fulcio and pki must be present, found "
+       "keyPaths and keyData"},
       {d(ss + R"("signedIdentity":{"type":"matchExact"}})"), "found none"},
       {ident(R"({"type":"matchExactly"})"),
        R"(policy.json: default[0].signedIdentity.type: unknown signedIdentity type "matchExactly")"},
@@ -642,4 +690,54 @@ TEST_CASE("policy: signedBaseLayer parses and is kept distinct", "[verify]") {
   REQUIRE(p.ok());
   CHECK(p->default_requirements[0].type == RequirementType::kSignedBaseLayer);
   CHECK(p->default_requirements[0].identity.reference.Name() == "quay.io/base");
+}
+
+TEST_CASE("policy: sigstoreSigned fulcio, pki and rekorPublicKey* forms", "[verify]") {
+  TestDir dir;
+  dir.Write("ca.pem", "CA");
+  dir.Write("rekor.pub", "REKOR");
+  dir.Write("inter.pem", "INTER");
+  const std::string text = WithDir(R"({"default":[
+    {"type":"sigstoreSigned","fulcio":{"caPath":"@DIR@/ca.pem","oidcIssuer":"https://issuer",
+      "subjectEmail":"a@example.com"},"rekorPublicKeyPath":"@DIR@/rekor.pub"},
+    {"type":"sigstoreSigned","fulcio":{"caData":"QUJD","oidcIssuer":"i","subjectEmail":"e"},
+      "rekorPublicKeyDatas":["QUJD","REVG"]},
+    {"type":"sigstoreSigned","keyData":"QUJD","rekorPublicKeyPaths":["@DIR@/rekor.pub"]},
+    {"type":"sigstoreSigned","keyData":"QUJD","rekorPublicKeyData":"REVG"},
+    {"type":"sigstoreSigned","pki":{"caRootsPath":"@DIR@/ca.pem","caIntermediatesPath":"@DIR@/inter.pem",
+      "subjectHostname":"host.example"}},
+    {"type":"sigstoreSigned","pki":{"caRootsData":"QUJD","caIntermediatesData":"REVG",
+      "subjectEmail":"e","subjectHostname":"h"},"signedIdentity":{"type":"matchRepository"}}]})",
+                                   dir.path());
+  auto p = ParsePolicy(text, "policy.json", TestOptions());
+  REQUIRE(p.ok());
+  const auto& r = p->default_requirements;
+  REQUIRE(r.size() == 6);
+  using moat::verify::SigstoreKeySource;
+  CHECK(r[0].key_source == SigstoreKeySource::kFulcio);
+  CHECK(r[0].fulcio.ca_source == dir.path() + "/ca.pem");
+  CHECK(r[0].fulcio.ca_pem == "CA");
+  CHECK(r[0].fulcio.oidc_issuer == "https://issuer");
+  CHECK(r[0].fulcio.subject_email == "a@example.com");
+  REQUIRE(r[0].rekor_keys.size() == 1);
+  CHECK(r[0].rekor_keys[0].bytes == "REKOR");
+  CHECK(r[0].keys.empty());
+  CHECK(r[1].fulcio.ca_source == "default[1].fulcio.caData");
+  CHECK(r[1].fulcio.ca_pem == "ABC");
+  REQUIRE(r[1].rekor_keys.size() == 2);
+  CHECK(r[1].rekor_keys[1].source == "rekorPublicKeyDatas[1]");
+  CHECK(r[1].rekor_keys[1].bytes == "DEF");
+  CHECK(r[2].key_source == SigstoreKeySource::kPublicKeys);
+  CHECK(r[2].keys.size() == 1);
+  CHECK(r[2].rekor_keys.size() == 1);
+  CHECK(r[3].rekor_keys[0].source == "rekorPublicKeyData");
+  CHECK(r[4].key_source == SigstoreKeySource::kPki);
+  CHECK(r[4].pki.roots_pem == "CA");
+  CHECK(r[4].pki.intermediates_pem == "INTER");
+  CHECK(r[4].pki.subject_hostname == "host.example");
+  CHECK(r[4].pki.subject_email.empty());
+  CHECK(r[4].rekor_keys.empty());
+  CHECK(r[5].pki.intermediates_pem == "DEF");
+  CHECK(r[5].pki.subject_email == "e");
+  CHECK(r[5].identity.type == IdentityMatch::kMatchRepository);
 }
