@@ -1,11 +1,11 @@
 #include "verify/signature/rekor.h"
 
-#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include "base/json.h"
 #include "base/json_read.h"
 #include "verify/common/base64.h"
+#include "verify/common/digest.h"
 #include "verify/signature/cert.h"
 
 namespace moat::verify {
@@ -15,46 +15,6 @@ using json::Type;
 using json::Value;
 
 constexpr int64_t kMaxSafeInt = int64_t{1} << 53;  // exact in RFC 8785's doubles
-
-// RFC 8785 string serialisation: only '"', '\\' and controls are escaped.
-void AppendCanonicalString(std::string_view s, std::string* out) {
-  static const char kHex[] = "0123456789abcdef";
-  *out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        *out += "\\\"";
-        break;
-      case '\\':
-        *out += "\\\\";
-        break;
-      case '\b':
-        *out += "\\b";
-        break;
-      case '\f':
-        *out += "\\f";
-        break;
-      case '\n':
-        *out += "\\n";
-        break;
-      case '\r':
-        *out += "\\r";
-        break;
-      case '\t':
-        *out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          *out += "\\u00";
-          *out += kHex[c >> 4];
-          *out += kHex[c & 15];
-        } else {
-          *out += static_cast<char>(c);
-        }
-    }
-  }
-  *out += '"';
-}
 
 Result<int64_t> ReadSafeInt(const Value& v, const std::string& field) {
   int64_t n = 0;
@@ -115,9 +75,9 @@ Result<RekorBundle> ParseRekorBundle(std::string_view text) {
   MOAT_ASSIGN_OR_RETURN(b.log_id, ReadStringMember(*p, "logID", pw));
   // Keys in UTF-16 code unit order: body, integratedTime, logID, logIndex.
   b.canonical = "{\"body\":";
-  AppendCanonicalString(body_b64, &b.canonical);
+  b.canonical += json::Quote(body_b64);  // Quote escapes exactly as RFC 8785 does
   b.canonical += ",\"integratedTime\":" + std::to_string(b.integrated_time) + ",\"logID\":";
-  AppendCanonicalString(b.log_id, &b.canonical);
+  b.canonical += json::Quote(b.log_id);
   b.canonical += ",\"logIndex\":" + std::to_string(b.log_index) + "}";
   return b;
 }
@@ -167,16 +127,7 @@ std::string PublicKeyDer(const PublicKey& key) {
 }
 
 std::string RekorLogId(const PublicKey& key) {
-  const std::string der = PublicKeyDer(key);
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(der.data()), der.size(), md);
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : md) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
+  return DigestOf(PublicKeyDer(key)).substr(7);  // "sha256:" + hex
 }
 
 Result<int64_t> VerifyRekorSet(const std::vector<TrustedKey>& rekor_keys,
@@ -222,14 +173,7 @@ Result<int64_t> VerifyRekorSet(const std::vector<TrustedKey>& rekor_keys,
   if (!sig.ok() || *sig != entry->signature) {
     return Error{"rekor SET: body: signature does not match"};
   }
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), md);
-  static const char kHex[] = "0123456789abcdef";
-  std::string want;
-  for (unsigned char c : md) {
-    want += kHex[c >> 4];
-    want += kHex[c & 15];
-  }
+  const std::string want = DigestOf(payload).substr(7);
   std::string got = entry->sha256_hex;
   for (char& c : got) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
   if (got != want) return Error{"rekor SET: body: payload hash does not match"};

@@ -2,12 +2,12 @@
 
 #include <openssl/ec.h>
 #include <openssl/pem.h>
-#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
 #include <stdexcept>
 
 #include "verify/common/base64.h"
+#include "verify/common/digest.h"
 #include "verify/common/openssl_ptr.h"
 #include "verify/signature/rekor.h"
 
@@ -127,15 +127,7 @@ std::string Sign(EVP_PKEY* key, std::string_view data) {
 }
 
 std::string Sha256Hex(std::string_view data) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : md) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
+  return moat::verify::DigestOf(data).substr(7);  // "sha256:" + hex
 }
 
 std::string HashedRekordBody(std::string_view signature, std::string_view key_or_cert_pem,
